@@ -1,0 +1,19 @@
+#include "tessera/core/error.hpp"
+
+namespace tessera {
+
+std::string_view to_string(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::invalid_argument: return "invalid_argument";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::invalid_spec: return "invalid_spec";
+    case ErrorCode::duplicate_provider: return "duplicate_provider";
+    case ErrorCode::reserved_id: return "reserved_id";
+    case ErrorCode::provider_failed: return "provider_failed";
+    case ErrorCode::io_error: return "io_error";
+    case ErrorCode::internal: return "internal";
+  }
+  return "unknown";
+}
+
+}  // namespace tessera
