@@ -20,7 +20,7 @@ std::optional<std::int64_t> parse_expires_in(const boost::json::object& body) {
   auto it = body.find("expires_in");
   if (it == body.end() || it->value().is_null()) return std::nullopt;
   const auto& v = it->value();
-  if (v.is_int64()) return v.get_int64();
+  if (v.is_int64() && v.get_int64() >= 0) return v.get_int64();
   if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
     return static_cast<std::int64_t>(v.get_uint64());
   if (v.is_double() && v.get_double() >= 0 && v.get_double() < 9.2e18) return static_cast<std::int64_t>(v.get_double());

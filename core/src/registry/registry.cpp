@@ -51,7 +51,7 @@ void check_endpoint(const sdk::ProviderSpec& spec, std::string_view what, const 
     concrete += "placeholder";
     i = close;
   }
-  auto parsed = boost::urls::parse_absolute_uri(concrete);
+  auto parsed = boost::urls::parse_uri(concrete);
   if (!parsed) {
     problems.push_back(std::string(what) + " '" + url + "' is not an absolute URL");
     return;

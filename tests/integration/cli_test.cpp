@@ -1,0 +1,123 @@
+// The `tessera` binary as operators and scripts use it: output, JSON, exit codes.
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+#include "tessera/sdk/version.hpp"
+
+using tessera::test::ProcessOptions;
+using tessera::test::ProcessResult;
+using tessera::test::run_process;
+
+namespace {
+
+ProcessResult tessera_cli(std::vector<std::string> args, ProcessOptions options = {}) {
+  args.insert(args.begin(), TESSERA_TEST_CLI);
+  options.env.emplace("TESSERA_PLUGIN_PATH", std::nullopt);
+  return run_process(args, options);
+}
+
+boost::json::value json_of(const ProcessResult& r) {
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return boost::json::parse(r.out);
+}
+
+}  // namespace
+
+TEST_CASE("providers list shows the built-in catalogue") {
+  auto r = tessera_cli({"providers", "list"});
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("github") && Catch::Contains("microsoft_teams") && Catch::Contains("25 providers"));
+  CHECK(r.err.empty());
+
+  auto json = json_of(tessera_cli({"providers", "list", "--json"})).as_array();
+  CHECK(json.size() == 25);
+  CHECK(json[0].at("id") == "azure_log_analytics");
+  CHECK(json[0].at("grant_type") == "authorization_code");
+  CHECK(json[0].at("plugin").at("name") == "microsoft");
+
+  auto cc = json_of(tessera_cli({"providers", "list", "--grant-type", "client_credentials", "--json"})).as_array();
+  CHECK(cc.size() == 13);
+  for (const auto& p : cc) CHECK(p.at("grant_type") == "client_credentials");
+}
+
+TEST_CASE("providers show prints one provider, or both grant types of an id") {
+  auto r = tessera_cli({"providers", "show", "slack"});
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("https://slack.com/oauth/v2/authorize") && Catch::Contains("search:read"));
+
+  auto both = json_of(tessera_cli({"providers", "show", "microsoft_graph", "--json"})).as_array();
+  CHECK(both.size() == 2);
+  auto one = json_of(tessera_cli({"providers", "show", "microsoft_graph", "--grant-type", "client_credentials", "--json"}))
+                 .as_array();
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].at("default_scopes").as_array()[0] == "https://graph.microsoft.com/.default");
+  CHECK(one[0].at("config_fields").as_array()[0].at("name") == "tenant");
+
+  auto missing = tessera_cli({"providers", "show", "nope"});
+  CHECK(missing.exit_code == 1);
+  CHECK_THAT(missing.err, Catch::Contains("no provider 'nope'") && Catch::Contains("providers list"));
+  auto wrong_grant = tessera_cli({"providers", "show", "github", "--grant-type", "client_credentials"});
+  CHECK(wrong_grant.exit_code == 1);
+}
+
+TEST_CASE("plugins list reports every file, rejected ones with their reason") {
+  auto r = tessera_cli({"--plugin-dir", TESSERA_TEST_PLUGIN_DIR, "--plugin-dir", TESSERA_TEST_FIXTURE_DIR, "plugins",
+                        "list", "--json"});
+  auto report = json_of(r).as_object();
+  CHECK(report.at("directories").as_array().size() == 2);
+  std::map<std::string, std::string> status;
+  for (const auto& p : report.at("plugins").as_array()) {
+    std::string path(p.at("path").as_string());
+    status[path.substr(path.rfind('/') + 1)] = std::string(p.at("status").as_string());
+  }
+  CHECK(status["tessera_provider_github.so"] == "loaded");
+  CHECK(status["tessera_provider_fixture_sdk_major.so"] == "rejected");
+  CHECK(status["tessera_provider_fixture_invalid_spec.so"] == "loaded_with_errors");
+  CHECK(report.at("summary").at("loaded").to_number<int>() >= 6);
+
+  auto text = tessera_cli({"plugins", "list", "--plugin-dir", TESSERA_TEST_FIXTURE_DIR});
+  REQUIRE(text.exit_code == 0);
+  CHECK_THAT(text.out, Catch::Contains("rejected  ") && Catch::Contains("incompatible_sdk: built against SDK") &&
+                           Catch::Contains("missing_entry_point"));
+}
+
+TEST_CASE("rejected plugins are pointed out on stderr when listing providers") {
+  auto r = tessera_cli({"providers", "list", "--plugin-dir", TESSERA_TEST_FIXTURE_DIR});
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("tessera_provider_fixture_abi_tag.so rejected (abi_mismatch)"));
+  CHECK_THAT(r.out, Catch::Contains("fixture_valid"));
+}
+
+TEST_CASE("TESSERA_PLUGIN_PATH chooses the plugin directories") {
+  tessera::test::TempDir empty;
+  ProcessOptions options;
+  options.env["TESSERA_PLUGIN_PATH"] = empty.path().string();
+  auto r = run_process({TESSERA_TEST_CLI, "providers", "list", "--json"}, options);
+  REQUIRE(r.exit_code == 0);
+  CHECK(boost::json::parse(r.out).as_array().empty());
+  options.env["TESSERA_PLUGIN_PATH"] = std::string(TESSERA_TEST_FIXTURE_DIR) + ":" + TESSERA_TEST_PLUGIN_DIR;
+  r = run_process({TESSERA_TEST_CLI, "providers", "list", "--json"}, options);
+  CHECK(boost::json::parse(r.out).as_array().size() == 29);
+}
+
+TEST_CASE("usage errors exit 2, help exits 0") {
+  CHECK(tessera_cli({}).exit_code == 2);
+  CHECK(tessera_cli({"frobnicate"}).exit_code == 2);
+  CHECK(tessera_cli({"providers"}).exit_code == 2);
+  CHECK(tessera_cli({"providers", "show"}).exit_code == 2);
+  CHECK(tessera_cli({"providers", "list", "--grant-type", "implicit"}).exit_code == 2);
+  CHECK(tessera_cli({"providers", "list", "--bogus"}).exit_code == 2);
+  for (std::vector<std::string> args : {std::vector<std::string>{"--help"}, {"providers", "--help"},
+                                        {"providers", "list", "--help"}, {"plugins", "list", "--help"}}) {
+    auto r = tessera_cli(args);
+    CAPTURE(args);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("Usage"));
+  }
+  auto v = tessera_cli({"--version"});
+  CHECK(v.exit_code == 0);
+  CHECK_THAT(v.out, Catch::Contains("provider SDK " TESSERA_SDK_VERSION_STRING));
+}
