@@ -62,12 +62,9 @@ boost::json::object describe(const PluginReport& report) {
   boost::json::array providers, problems;
   for (const auto& k : report.providers) providers.push_back(key_json(k));
   for (const auto& p : report.problems) problems.push_back({{"reason", p.reason}, {"message", p.message}});
-  return {{"path", report.path.string()},
-          {"status", to_string(report.status)},
-          {"plugin", report.plugin_name},
-          {"plugin_version", report.plugin_version},
-          {"sdk_version", report.sdk_version},
-          {"providers", std::move(providers)},
+  return {{"path", report.path.string()},      {"status", to_string(report.status)},
+          {"plugin", report.plugin_name},      {"plugin_version", report.plugin_version},
+          {"sdk_version", report.sdk_version}, {"providers", std::move(providers)},
           {"problems", std::move(problems)}};
 }
 

@@ -19,7 +19,9 @@ std::optional<sdk::GrantType> grant_filter(const std::string& text) {
   return sdk::parse_grant_type(text);
 }
 
-std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
+std::string or_dash(const std::string& s) {
+  return s.empty() ? "-" : s;
+}
 
 void print_provider(std::ostream& out, const core::RegisteredProvider& p) {
   const auto& s = p.spec();
@@ -68,8 +70,7 @@ void add_providers_command(CLI::App& app, const GlobalOptions& options, Action& 
   auto args = std::make_shared<Args>();
 
   CLI::App* list = providers->add_subcommand("list", "List every provider, ordered by id and grant type");
-  list->add_option("--grant-type", args->grant, "Only providers of this grant type")
-      ->check(CLI::IsMember(kGrantNames));
+  list->add_option("--grant-type", args->grant, "Only providers of this grant type")->check(CLI::IsMember(kGrantNames));
   list->add_flag("--json", args->json, "Print JSON for scripts");
   list->callback([&options, &action, args] {
     action = [&options, args] {

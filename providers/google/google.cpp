@@ -58,10 +58,11 @@ class GoogleUserProvider : public AuthorizationCodeOAuthProvider {
 class GoogleDriveProvider final : public GoogleUserProvider {
  public:
   GoogleDriveProvider()
-      : GoogleUserProvider(user_spec(google_spec("google_drive", "Google Drive",
-                                                 "Read and manage Drive files the connected user opened or created with Tessera.",
-                                                 "https://developers.google.com/drive/api/reference/rest/v3",
-                                                 {"https://www.googleapis.com/auth/drive.file"}))) {}
+      : GoogleUserProvider(
+            user_spec(google_spec("google_drive", "Google Drive",
+                                  "Read and manage Drive files the connected user opened or created with Tessera.",
+                                  "https://developers.google.com/drive/api/reference/rest/v3",
+                                  {"https://www.googleapis.com/auth/drive.file"}))) {}
 };
 
 class GoogleGmailProvider final : public GoogleUserProvider {
@@ -137,10 +138,9 @@ class GoogleServiceAccountProvider : public ClientCredentialsOAuthProvider {
 class GoogleDocsProvider final : public GoogleServiceAccountProvider {
  public:
   GoogleDocsProvider()
-      : GoogleServiceAccountProvider(service_spec(google_spec("google_docs", "Google Docs",
-                                                              "Create and edit Google Docs as a service account.",
-                                                              "https://developers.google.com/docs/api/reference/rest",
-                                                              {"https://www.googleapis.com/auth/documents"}))) {}
+      : GoogleServiceAccountProvider(service_spec(google_spec(
+            "google_docs", "Google Docs", "Create and edit Google Docs as a service account.",
+            "https://developers.google.com/docs/api/reference/rest", {"https://www.googleapis.com/auth/documents"}))) {}
 };
 
 class GoogleSheetsProvider final : public GoogleServiceAccountProvider {
@@ -155,10 +155,9 @@ class GoogleSheetsProvider final : public GoogleServiceAccountProvider {
 class GoogleCloudProvider final : public GoogleServiceAccountProvider {
  public:
   GoogleCloudProvider()
-      : GoogleServiceAccountProvider(service_spec(google_spec("google", "Google Cloud",
-                                                              "Call Google Cloud APIs as a service account.",
-                                                              "https://cloud.google.com/apis/docs/overview",
-                                                              {"https://www.googleapis.com/auth/cloud-platform"}))) {}
+      : GoogleServiceAccountProvider(service_spec(google_spec(
+            "google", "Google Cloud", "Call Google Cloud APIs as a service account.",
+            "https://cloud.google.com/apis/docs/overview", {"https://www.googleapis.com/auth/cloud-platform"}))) {}
 };
 
 }  // namespace

@@ -21,32 +21,51 @@ struct Service {
 
 const std::array<Service, 8>& services() {
   static const std::array<Service, 8> table{{
-      {"azure_management", "Azure Resource Manager", "Manage Azure subscriptions and resources.",
+      {"azure_management",
+       "Azure Resource Manager",
+       "Manage Azure subscriptions and resources.",
        "https://learn.microsoft.com/en-us/rest/api/azure/",
-       {"https://management.azure.com/user_impersonation"}, "https://management.azure.com/.default"},
-      {"microsoft_sentinel", "Microsoft Sentinel", "Query and manage Microsoft Sentinel incidents and analytics.",
+       {"https://management.azure.com/user_impersonation"},
+       "https://management.azure.com/.default"},
+      {"microsoft_sentinel",
+       "Microsoft Sentinel",
+       "Query and manage Microsoft Sentinel incidents and analytics.",
        "https://learn.microsoft.com/en-us/rest/api/securityinsights/",
-       {"https://management.azure.com/user_impersonation"}, "https://management.azure.com/.default"},
-      {"azure_log_analytics", "Azure Log Analytics", "Run queries against Log Analytics workspaces.",
+       {"https://management.azure.com/user_impersonation"},
+       "https://management.azure.com/.default"},
+      {"azure_log_analytics",
+       "Azure Log Analytics",
+       "Run queries against Log Analytics workspaces.",
        "https://learn.microsoft.com/en-us/rest/api/loganalytics/",
-       {"https://api.loganalytics.io/Data.Read"}, "https://api.loganalytics.io/.default"},
-      {"microsoft_defender_endpoint", "Microsoft Defender for Endpoint",
+       {"https://api.loganalytics.io/Data.Read"},
+       "https://api.loganalytics.io/.default"},
+      {"microsoft_defender_endpoint",
+       "Microsoft Defender for Endpoint",
        "Read alerts and machines and run response actions in Defender for Endpoint.",
        "https://learn.microsoft.com/en-us/defender-endpoint/api/apis-intro",
        {"https://api.securitycenter.microsoft.com/Alert.Read", "https://api.securitycenter.microsoft.com/Machine.Read"},
        "https://api.securitycenter.microsoft.com/.default"},
-      {"microsoft_defender_xdr", "Microsoft Defender XDR", "Read incidents and run advanced hunting in Defender XDR.",
+      {"microsoft_defender_xdr",
+       "Microsoft Defender XDR",
+       "Read incidents and run advanced hunting in Defender XDR.",
        "https://learn.microsoft.com/en-us/defender-xdr/api-overview",
        {"https://api.security.microsoft.com/Incident.Read", "https://api.security.microsoft.com/AdvancedHunting.Read"},
        "https://api.security.microsoft.com/.default"},
-      {"microsoft_graph", "Microsoft Graph", "Call Microsoft Graph.",
+      {"microsoft_graph",
+       "Microsoft Graph",
+       "Call Microsoft Graph.",
        "https://learn.microsoft.com/en-us/graph/api/overview",
-       {"https://graph.microsoft.com/User.Read"}, "https://graph.microsoft.com/.default"},
-      {"microsoft_entra", "Microsoft Entra ID", "Read and manage users, groups and sign-ins in Entra ID.",
+       {"https://graph.microsoft.com/User.Read"},
+       "https://graph.microsoft.com/.default"},
+      {"microsoft_entra",
+       "Microsoft Entra ID",
+       "Read and manage users, groups and sign-ins in Entra ID.",
        "https://learn.microsoft.com/en-us/graph/api/resources/identity-network-access-overview",
        {"https://graph.microsoft.com/User.Read.All", "https://graph.microsoft.com/Directory.Read.All"},
        "https://graph.microsoft.com/.default"},
-      {"microsoft_teams", "Microsoft Teams", "Read teams and channels and post channel messages.",
+      {"microsoft_teams",
+       "Microsoft Teams",
+       "Read teams and channels and post channel messages.",
        "https://learn.microsoft.com/en-us/graph/api/resources/teams-api-overview",
        {"https://graph.microsoft.com/Team.ReadBasic.All", "https://graph.microsoft.com/Channel.ReadBasic.All",
         "https://graph.microsoft.com/ChannelMessage.Send"},
@@ -65,8 +84,7 @@ ProviderSpec base_spec(const Service& service, bool delegated) {
   s.metadata.requires_config = true;
   s.metadata.api_docs_url = service.api_docs_url;
   s.metadata.setup_guide_url = "https://learn.microsoft.com/en-us/entra/identity-platform/quickstart-register-app";
-  s.metadata.troubleshooting_url =
-      "https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes";
+  s.metadata.troubleshooting_url = "https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes";
   s.metadata.setup_instructions =
       delegated ? "Register an application in Microsoft Entra ID, add Tessera's redirect URI as a Web platform "
                   "redirect, grant the delegated API permissions, create a client secret, and enter the tenant "

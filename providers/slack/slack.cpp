@@ -50,7 +50,6 @@ class SlackProvider final : public AuthorizationCodeOAuthProvider {
     return tokens;
   }
 
-
   static ProviderSpec make_spec() {
     ProviderSpec s;
     s.id = "slack";

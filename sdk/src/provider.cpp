@@ -104,9 +104,8 @@ AuthorizationCodeOAuthProvider::AuthorizationCodeOAuthProvider(ProviderSpec spec
 AuthorizationCodeOAuthProvider::~AuthorizationCodeOAuthProvider() = default;
 
 Params AuthorizationCodeOAuthProvider::authorization_params(const AuthorizationContext& context) const {
-  Params params{{"response_type", "code"},
-                {"client_id", context.config.client_id},
-                {"redirect_uri", context.redirect_uri}};
+  Params params{
+      {"response_type", "code"}, {"client_id", context.config.client_id}, {"redirect_uri", context.redirect_uri}};
   if (!context.scopes.empty()) params.emplace_back("scope", join_scopes(context.scopes, spec().scope_separator));
   params.emplace_back("state", context.state);
   if (context.code_challenge) {

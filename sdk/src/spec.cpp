@@ -27,8 +27,7 @@ std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& na
 }
 
 template <class E, std::size_t N>
-std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& names,
-                          std::string_view text) noexcept {
+std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& names, std::string_view text) noexcept {
   for (const auto& [v, name] : names)
     if (name == text) return v;
   return std::nullopt;
@@ -67,9 +66,15 @@ bool is_email(std::string_view text) noexcept {
 
 }  // namespace
 
-std::string_view to_string(GrantType grant) noexcept { return name_of(kGrantNames, grant); }
-std::string_view to_string(ClientAuth auth) noexcept { return name_of(kClientAuthNames, auth); }
-std::optional<GrantType> parse_grant_type(std::string_view text) noexcept { return value_of(kGrantNames, text); }
+std::string_view to_string(GrantType grant) noexcept {
+  return name_of(kGrantNames, grant);
+}
+std::string_view to_string(ClientAuth auth) noexcept {
+  return name_of(kClientAuthNames, auth);
+}
+std::optional<GrantType> parse_grant_type(std::string_view text) noexcept {
+  return value_of(kGrantNames, text);
+}
 std::optional<ClientAuth> parse_client_auth(std::string_view text) noexcept {
   return value_of(kClientAuthNames, text);
 }
@@ -87,8 +92,7 @@ std::string_view to_string(FieldKind kind) noexcept {
 std::optional<std::string> check_field_value(const ConfigField& field, std::string_view value) {
   const std::string label = field.label.empty() ? field.name : field.label;
   switch (field.kind) {
-    case FieldKind::text:
-      return std::nullopt;
+    case FieldKind::text: return std::nullopt;
     case FieldKind::host_label:
       if (is_host_label(value)) return std::nullopt;
       return label + " must be a single host name label (letters, digits and '-', at most 63 characters)";

@@ -50,8 +50,9 @@ TEST_CASE("providers show prints one provider, or both grant types of an id") {
 
   auto both = json_of(tessera_cli({"providers", "show", "microsoft_graph", "--json"})).as_array();
   CHECK(both.size() == 2);
-  auto one = json_of(tessera_cli({"providers", "show", "microsoft_graph", "--grant-type", "client_credentials", "--json"}))
-                 .as_array();
+  auto one =
+      json_of(tessera_cli({"providers", "show", "microsoft_graph", "--grant-type", "client_credentials", "--json"}))
+          .as_array();
   REQUIRE(one.size() == 1);
   CHECK(one[0].at("default_scopes").as_array()[0] == "https://graph.microsoft.com/.default");
   CHECK(one[0].at("config_fields").as_array()[0].at("name") == "tenant");
@@ -64,8 +65,8 @@ TEST_CASE("providers show prints one provider, or both grant types of an id") {
 }
 
 TEST_CASE("plugins list reports every file, rejected ones with their reason") {
-  auto r = tessera_cli({"--plugin-dir", TESSERA_TEST_PLUGIN_DIR, "--plugin-dir", TESSERA_TEST_FIXTURE_DIR, "plugins",
-                        "list", "--json"});
+  auto r = tessera_cli(
+      {"--plugin-dir", TESSERA_TEST_PLUGIN_DIR, "--plugin-dir", TESSERA_TEST_FIXTURE_DIR, "plugins", "list", "--json"});
   auto report = json_of(r).as_object();
   CHECK(report.at("directories").as_array().size() == 2);
   std::map<std::string, std::string> status;
@@ -110,8 +111,10 @@ TEST_CASE("usage errors exit 2, help exits 0") {
   CHECK(tessera_cli({"providers", "show"}).exit_code == 2);
   CHECK(tessera_cli({"providers", "list", "--grant-type", "implicit"}).exit_code == 2);
   CHECK(tessera_cli({"providers", "list", "--bogus"}).exit_code == 2);
-  for (std::vector<std::string> args : {std::vector<std::string>{"--help"}, {"providers", "--help"},
-                                        {"providers", "list", "--help"}, {"plugins", "list", "--help"}}) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"--help"},
+                                        {"providers", "--help"},
+                                        {"providers", "list", "--help"},
+                                        {"plugins", "list", "--help"}}) {
     auto r = tessera_cli(args);
     CAPTURE(args);
     CHECK(r.exit_code == 0);

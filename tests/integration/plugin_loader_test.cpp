@@ -18,7 +18,9 @@ namespace {
 const fs::path kPlugins = TESSERA_TEST_PLUGIN_DIR;
 const fs::path kFixtures = TESSERA_TEST_FIXTURE_DIR;
 
-fs::path fixture(const std::string& name) { return kFixtures / ("tessera_provider_fixture_" + name + ".so"); }
+fs::path fixture(const std::string& name) {
+  return kFixtures / ("tessera_provider_fixture_" + name + ".so");
+}
 
 const LoadProblem& only_problem(const PluginReport& r) {
   REQUIRE(r.problems.size() == 1);
@@ -85,8 +87,9 @@ TEST_CASE("incompatible plugins are rejected from their manifest, without runnin
     auto r = load_one(fixture("sdk_major"));
     CHECK(r.status == PluginStatus::rejected);
     CHECK(only_problem(r).reason == "incompatible_sdk");
-    CHECK_THAT(only_problem(r).message, Catch::Contains("built against SDK " + std::to_string(TESSERA_SDK_VERSION_MAJOR + 1) +
-                                                        ".0.0, this host provides SDK " TESSERA_SDK_VERSION_STRING));
+    CHECK_THAT(only_problem(r).message,
+               Catch::Contains("built against SDK " + std::to_string(TESSERA_SDK_VERSION_MAJOR + 1) +
+                               ".0.0, this host provides SDK " TESSERA_SDK_VERSION_STRING));
   }
   SECTION("newer SDK minor") {
     auto r = load_one(fixture("sdk_minor"));
@@ -154,10 +157,9 @@ TEST_CASE("an invalid spec is refused, naming the field, while the plugin's vali
   CHECK(r.status == PluginStatus::loaded_with_errors);
   CHECK(r.providers == std::vector<ProviderKey>{{"fixture_valid", sdk::GrantType::client_credentials}});
   CHECK(only_problem(r).reason == "invalid_spec");
-  CHECK_THAT(only_problem(r).message, Catch::Contains("id 'Bad-Id' must match") &&
-                                          Catch::Contains("metadata.id 'bad_id' differs") &&
-                                          Catch::Contains("authorization_endpoint") && Catch::Contains("https") &&
-                                          Catch::Contains("{tenant}"));
+  CHECK_THAT(only_problem(r).message,
+             Catch::Contains("id 'Bad-Id' must match") && Catch::Contains("metadata.id 'bad_id' differs") &&
+                 Catch::Contains("authorization_endpoint") && Catch::Contains("https") && Catch::Contains("{tenant}"));
   CHECK(registry.size() == 1);
 }
 
@@ -170,7 +172,8 @@ TEST_CASE("a duplicate key names both files and keeps the first") {
   CHECK(only_problem(b).reason == "duplicate_provider");
   CHECK_THAT(only_problem(b).message,
              Catch::Contains(fixture("dup_a").string()) && Catch::Contains(fixture("dup_b").string()));
-  CHECK(registry.find({"fixture_dup", sdk::GrantType::authorization_code})->origin().source == fixture("dup_a").string());
+  CHECK(registry.find({"fixture_dup", sdk::GrantType::authorization_code})->origin().source ==
+        fixture("dup_a").string());
   CHECK(registry.contains({"fixture_dup_b_only", sdk::GrantType::authorization_code}));
 }
 
@@ -183,8 +186,8 @@ TEST_CASE("hooks that throw become errors; the host carries on") {
   sdk::ProviderConfig config;
   CHECK_THROWS_WITH(p->validate_config(config), Catch::Contains("validate_config exploded"));
   sdk::AuthorizationContext actx{config, "https://h/cb", "s", {}, std::nullopt};
-  CHECK_THROWS_WITH(p->authorization_params(actx), Catch::Contains("authorization_params") &&
-                                                       Catch::Contains("non-standard exception"));
+  CHECK_THROWS_WITH(p->authorization_params(actx),
+                    Catch::Contains("authorization_params") && Catch::Contains("non-standard exception"));
   sdk::TokenRequestContext tctx{config, "client_credentials", "", "", "", "", "", {}};
   CHECK_THROWS_WITH(p->token_params(tctx), Catch::Contains("token_params exploded"));
   CHECK_THROWS_WITH(p->parse_token_response(boost::json::object{}), Catch::Contains("parse_token_response exploded"));

@@ -153,7 +153,8 @@ std::vector<fs::path> discover_plugins(const std::vector<fs::path>& directories,
     }
     std::vector<fs::path> files;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-      if (is_plugin_file_name(it->path().filename().native())) files.push_back(fs::absolute(it->path()).lexically_normal());
+      if (is_plugin_file_name(it->path().filename().native()))
+        files.push_back(fs::absolute(it->path()).lexically_normal());
     if (ec && warnings) warnings->push_back("cannot list plugin directory " + dir.string() + ": " + ec.message());
     std::sort(files.begin(), files.end());
     for (auto& f : files) {
@@ -213,7 +214,8 @@ PluginReport load_plugin(const fs::path& file, ProviderRegistry& registry) {
   const ProviderOrigin origin{file.string(), descriptor->name, descriptor->version};
   for (std::uint32_t i = 0; i < descriptor->provider_count; ++i) {
     const sdk::ProviderFactory& factory = descriptor->providers[i];
-    const std::string class_name = factory.class_name ? boost::core::demangle(factory.class_name) : "#" + std::to_string(i);
+    const std::string class_name =
+        factory.class_name ? boost::core::demangle(factory.class_name) : "#" + std::to_string(i);
     char error[512] = {};
     const sdk::OAuthProvider* raw = nullptr;
     try {
@@ -227,9 +229,8 @@ PluginReport load_plugin(const fs::path& file, ProviderRegistry& registry) {
       continue;
     }
     auto destroy = factory.destroy;
-    std::shared_ptr<const sdk::OAuthProvider> provider(raw, [library, destroy](const sdk::OAuthProvider* p) {
-      destroy(p);
-    });
+    std::shared_ptr<const sdk::OAuthProvider> provider(raw,
+                                                       [library, destroy](const sdk::OAuthProvider* p) { destroy(p); });
     try {
       const RegisteredProvider& entry = registry.add(std::move(provider), origin);
       report.providers.push_back(entry.key());
@@ -237,7 +238,7 @@ PluginReport load_plugin(const fs::path& file, ProviderRegistry& registry) {
       reject(report, reason_of(e.code()), e.what());
     }
   }
-  report.status = report.providers.empty()   ? PluginStatus::rejected
+  report.status = report.providers.empty()  ? PluginStatus::rejected
                   : report.problems.empty() ? PluginStatus::loaded
                                             : PluginStatus::loaded_with_errors;
   return report;

@@ -193,11 +193,11 @@ ManifestResult read_plugin_manifest(const std::filesystem::path& file) {
   Elf64_Ehdr eh{};
   in.read(0, &eh, sizeof eh);
   if (eh.e_machine != kHostMachine)
-    return fail(ManifestProblem::wrong_architecture, "built for " + machine_name(eh.e_machine) +
-                                                         ", the host is " + machine_name(kHostMachine));
+    return fail(ManifestProblem::wrong_architecture,
+                "built for " + machine_name(eh.e_machine) + ", the host is " + machine_name(kHostMachine));
   if (eh.e_type != ET_DYN)
-    return fail(ManifestProblem::malformed_elf,
-                "not a shared object (ELF type " + std::to_string(eh.e_type) + "): build the plugin as a MODULE library");
+    return fail(ManifestProblem::malformed_elf, "not a shared object (ELF type " + std::to_string(eh.e_type) +
+                                                    "): build the plugin as a MODULE library");
   if (eh.e_shoff == 0)
     return fail(ManifestProblem::no_manifest, "the file has no section table, so no .tessera_manifest section");
   if (eh.e_shentsize != sizeof(Elf64_Shdr))
@@ -231,7 +231,8 @@ ManifestResult read_plugin_manifest(const std::filesystem::path& file) {
   if (names_hdr.sh_type == SHT_NOBITS || names_hdr.sh_size > kMaxNameTable)
     return fail(ManifestProblem::malformed_elf, "the section-name table is invalid");
   if (!in.contains(names_hdr.sh_offset, names_hdr.sh_size))
-    return fail(ManifestProblem::truncated, "the section-name table extends past the end of the file: it was cut short");
+    return fail(ManifestProblem::truncated,
+                "the section-name table extends past the end of the file: it was cut short");
   std::string names(names_hdr.sh_size, '\0');
   in.read(names_hdr.sh_offset, names.data(), names.size());
 
@@ -256,7 +257,8 @@ ManifestResult read_plugin_manifest(const std::filesystem::path& file) {
                                                          std::to_string(manifest->sh_size) + " bytes (limit " +
                                                          std::to_string(kMaxManifestSize) + ")");
   if (!in.contains(manifest->sh_offset, manifest->sh_size))
-    return fail(ManifestProblem::truncated, "the .tessera_manifest section extends past the end of the file: it was cut short");
+    return fail(ManifestProblem::truncated,
+                "the .tessera_manifest section extends past the end of the file: it was cut short");
   std::string text(manifest->sh_size, '\0');
   in.read(manifest->sh_offset, text.data(), text.size());
 

@@ -23,7 +23,8 @@ class Transliteration {
   }
 
   std::string to_ascii(std::string_view utf8) {
-    icu::UnicodeString text = icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+    icu::UnicodeString text =
+        icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
     {
       std::lock_guard lock(mutex_);
       transliterator_->transliterate(text);
@@ -45,7 +46,9 @@ class Transliteration {
   std::unique_ptr<icu::Transliterator> transliterator_;
 };
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
 }  // namespace
 

@@ -118,8 +118,8 @@ RegisteredProvider::RegisteredProvider(std::shared_ptr<const sdk::OAuthProvider>
 template <class F>
 auto RegisteredProvider::guarded(const char* hook, F&& call) const -> decltype(call()) {
   auto failure = [&](const std::string& what) {
-    return Error(ErrorCode::provider_failed, "provider " + to_string(key()) + " from " + describe(origin_) +
-                                                 " failed in " + hook + ": " + what);
+    return Error(ErrorCode::provider_failed,
+                 "provider " + to_string(key()) + " from " + describe(origin_) + " failed in " + hook + ": " + what);
   };
   try {
     return call();

@@ -72,7 +72,9 @@ Elf64_Ehdr header_of(const std::string& b) {
   std::memcpy(&eh, b.data(), sizeof eh);
   return eh;
 }
-void set_header(std::string& b, const Elf64_Ehdr& eh) { std::memcpy(b.data(), &eh, sizeof eh); }
+void set_header(std::string& b, const Elf64_Ehdr& eh) {
+  std::memcpy(b.data(), &eh, sizeof eh);
+}
 Elf64_Shdr section_of(const std::string& b, std::size_t i) {
   Elf64_Shdr s;
   std::memcpy(&s, b.data() + header_of(b).e_shoff + i * sizeof s, sizeof s);
@@ -123,8 +125,11 @@ TEST_CASE("files that are not ELF, or not ours") {
   Reader reader;
   CHECK(reader.problem("") == ManifestProblem::not_elf);
   CHECK(reader.problem("#!/bin/sh\necho hi\n") == ManifestProblem::not_elf);
-  CHECK(reader.problem("\x7f" "EL") == ManifestProblem::not_elf);
-  CHECK(reader.problem(std::string("\x7f" "ELF", 4)) == ManifestProblem::truncated);
+  CHECK(reader.problem("\x7f"
+                       "EL") == ManifestProblem::not_elf);
+  CHECK(reader.problem(std::string("\x7f"
+                                   "ELF",
+                                   4)) == ManifestProblem::truncated);
 
   std::string b = ElfImage{}.bytes();
   SECTION("32-bit") {
@@ -259,13 +264,14 @@ TEST_CASE("manifest sections that are missing, doubled, oversized or garbled") {
     CHECK(reader.problem(img.bytes()) == ManifestProblem::malformed_manifest);
   }
   SECTION("garbled") {
-    for (std::string text : {std::string(""), std::string("hello"), std::string("tessera-manifest 2\nsdk_version=1.0.0\n"),
-                             std::string("tessera-manifest 1\nabi_tag=x\nplugin=p\n"),
-                             std::string("tessera-manifest 1\nsdk_version=1.x.0\nabi_tag=x\nplugin=p\n"),
-                             std::string("tessera-manifest 1\nsdk_version=1.0\nabi_tag=x\nplugin=p\n"),
-                             std::string("tessera-manifest 1\nsdk_version=1.0.0\nplugin=p\n"),
-                             std::string("tessera-manifest 1\nsdk_version=1.0.0\nabi_tag=x\n"),
-                             std::string("tessera-manifest 1\nsdk_version=1.0.0\nabi_tag=\x01\nplugin=p\n")}) {
+    for (std::string text :
+         {std::string(""), std::string("hello"), std::string("tessera-manifest 2\nsdk_version=1.0.0\n"),
+          std::string("tessera-manifest 1\nabi_tag=x\nplugin=p\n"),
+          std::string("tessera-manifest 1\nsdk_version=1.x.0\nabi_tag=x\nplugin=p\n"),
+          std::string("tessera-manifest 1\nsdk_version=1.0\nabi_tag=x\nplugin=p\n"),
+          std::string("tessera-manifest 1\nsdk_version=1.0.0\nplugin=p\n"),
+          std::string("tessera-manifest 1\nsdk_version=1.0.0\nabi_tag=x\n"),
+          std::string("tessera-manifest 1\nsdk_version=1.0.0\nabi_tag=\x01\nplugin=p\n")}) {
       CAPTURE(text);
       img.sections = {{".tessera_manifest", text + '\0'}};
       CHECK(reader.problem(img.bytes()) == ManifestProblem::malformed_manifest);

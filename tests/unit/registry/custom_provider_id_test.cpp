@@ -36,8 +36,8 @@ TEST_CASE("an empty slug becomes custom_ and 32 random hex digits") {
   CHECK(std::regex_match(a, shape));
   CHECK(std::regex_match(c, shape));
   CHECK(a != b);
-  CHECK(derive_custom_provider_id(std::nullopt, "???", nullptr,
-                                  [](std::size_t n) { return std::string(n, 'a'); }) == "custom_" + std::string(32, 'a'));
+  CHECK(derive_custom_provider_id(std::nullopt, "???", nullptr, [](std::size_t n) { return std::string(n, 'a'); }) ==
+        "custom_" + std::string(32, 'a'));
 }
 
 TEST_CASE("custom_mcp_ is reserved") {

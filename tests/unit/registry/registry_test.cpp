@@ -24,14 +24,19 @@ struct User final : sdk::AuthorizationCodeOAuthProvider {
   explicit User(ProviderSpec s) : AuthorizationCodeOAuthProvider(std::move(s)) {}
 };
 struct App final : sdk::ClientCredentialsOAuthProvider {
-  explicit App(ProviderSpec s) : ClientCredentialsOAuthProvider([&] {
-    s.authorization_endpoint.clear();
-    return std::move(s);
-  }()) {}
+  explicit App(ProviderSpec s)
+      : ClientCredentialsOAuthProvider([&] {
+          s.authorization_endpoint.clear();
+          return std::move(s);
+        }()) {}
 };
 
-std::shared_ptr<const sdk::OAuthProvider> user(const std::string& id) { return std::make_shared<User>(test_spec(id)); }
-std::shared_ptr<const sdk::OAuthProvider> app(const std::string& id) { return std::make_shared<App>(test_spec(id)); }
+std::shared_ptr<const sdk::OAuthProvider> user(const std::string& id) {
+  return std::make_shared<User>(test_spec(id));
+}
+std::shared_ptr<const sdk::OAuthProvider> app(const std::string& id) {
+  return std::make_shared<App>(test_spec(id));
+}
 
 std::string problems_of(ProviderSpec s) {
   std::string all;
@@ -116,8 +121,12 @@ TEST_CASE("specs are validated on registration") {
     ProviderSpec s = test_spec("acme");
     s.token_endpoint = "https://{instance}.example.com/token";
     CHECK_THAT(problems_of(s), Catch::Contains("{instance}, which is not a declared config field"));
-    s.config_fields.push_back({.name = "instance", .label = "", .description = "", .kind = sdk::FieldKind::text,
-                               .required = true, .default_value = std::nullopt});
+    s.config_fields.push_back({.name = "instance",
+                               .label = "",
+                               .description = "",
+                               .kind = sdk::FieldKind::text,
+                               .required = true,
+                               .default_value = std::nullopt});
     CHECK_THAT(problems_of(s), Catch::Contains("a text field"));
     s.config_fields.back().kind = sdk::FieldKind::host_label;
     CHECK(validate_spec(s).empty());

@@ -154,7 +154,9 @@ TEST_CASE("token responses are read per RFC 6749 section 5.1") {
     CHECK_FALSE(t.scope);
     CHECK_FALSE(t.refresh_token);
   }
-  SECTION("expires_in as a numeric string") { CHECK(parse(p, R"({"access_token":"at","expires_in":"120"})").expires_in == 120); }
+  SECTION("expires_in as a numeric string") {
+    CHECK(parse(p, R"({"access_token":"at","expires_in":"120"})").expires_in == 120);
+  }
   SECTION("malformed bodies") {
     CHECK_THROWS_AS(parse(p, R"({"token_type":"Bearer"})"), TokenResponseError);
     CHECK_THROWS_AS(parse(p, R"({"access_token":""})"), TokenResponseError);
@@ -201,7 +203,11 @@ TEST_CASE("configuration is validated field by field") {
 }
 
 TEST_CASE("field kinds") {
-  ConfigField dns{.name = "tenant", .label = "", .description = "", .kind = FieldKind::dns_name, .required = true,
+  ConfigField dns{.name = "tenant",
+                  .label = "",
+                  .description = "",
+                  .kind = FieldKind::dns_name,
+                  .required = true,
                   .default_value = std::nullopt};
   CHECK_FALSE(check_field_value(dns, "contoso.onmicrosoft.com"));
   CHECK_FALSE(check_field_value(dns, "72f988bf-86f1-41af-91ab-2d7cd011db47"));

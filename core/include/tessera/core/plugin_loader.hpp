@@ -39,9 +39,9 @@ struct LoadProblem {
 struct PluginReport {
   std::filesystem::path path;
   PluginStatus status = PluginStatus::rejected;
-  std::string plugin_name;     // from the manifest, when it could be read
-  std::string plugin_version;  // from the manifest
-  std::string sdk_version;     // the SDK the plugin was built against
+  std::string plugin_name;             // from the manifest, when it could be read
+  std::string plugin_version;          // from the manifest
+  std::string sdk_version;             // the SDK the plugin was built against
   std::vector<ProviderKey> providers;  // registered from this file
   std::vector<LoadProblem> problems;
 };

@@ -8,10 +8,10 @@
 #pragma once
 
 #include <compare>
+#include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
-#include <map>
 #include <string>
 #include <vector>
 

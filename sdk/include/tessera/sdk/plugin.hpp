@@ -65,7 +65,9 @@ OAuthProvider* create_provider(char* error, std::size_t error_size) noexcept {
   return nullptr;
 }
 
-inline void destroy_provider(const OAuthProvider* provider) noexcept { delete provider; }
+inline void destroy_provider(const OAuthProvider* provider) noexcept {
+  delete provider;
+}
 
 template <class... P>
 struct Plugin {
@@ -77,8 +79,7 @@ struct Plugin {
                 "TESSERA_PLUGIN: every provider class needs a default constructor");
 
   static const PluginDescriptor* descriptor(const char* name, const char* version) noexcept {
-    static const ProviderFactory factories[] = {
-        {typeid(P).name(), &create_provider<P>, &destroy_provider}...};
+    static const ProviderFactory factories[] = {{typeid(P).name(), &create_provider<P>, &destroy_provider}...};
     static const PluginDescriptor d{sizeof(PluginDescriptor),
                                     TESSERA_SDK_VERSION_MAJOR,
                                     TESSERA_SDK_VERSION_MINOR,
@@ -97,19 +98,22 @@ struct Plugin {
 
 // The manifest is plain text, one key=value per line, so `readelf -p .tessera_manifest`
 // shows it and the host can parse it without loading the file.
-#define TESSERA_PLUGIN_MANIFEST_TEXT(NAME, VERSION)                                          \
-  "tessera-manifest 1\n"                                                                     \
-  "sdk_version=" TESSERA_SDK_VERSION_STRING "\n"                                             \
-  "abi_tag=" TESSERA_SDK_ABI_TAG "\n"                                                        \
-  "plugin=" NAME "\n"                                                                        \
+#define TESSERA_PLUGIN_MANIFEST_TEXT(NAME, VERSION) \
+  "tessera-manifest 1\n"                            \
+  "sdk_version=" TESSERA_SDK_VERSION_STRING         \
+  "\n"                                              \
+  "abi_tag=" TESSERA_SDK_ABI_TAG                    \
+  "\n"                                              \
+  "plugin=" NAME                                    \
+  "\n"                                              \
   "plugin_version=" VERSION "\n"
 
-#define TESSERA_PLUGIN(NAME, VERSION, ...)                                                   \
-  namespace tessera_plugin_entry {                                                           \
-  [[gnu::section(".tessera_manifest"), gnu::used]] static const char manifest[] =            \
-      TESSERA_PLUGIN_MANIFEST_TEXT(NAME, VERSION);                                           \
-  const ::tessera::sdk::PluginDescriptor* descriptor() noexcept {                            \
-    return ::tessera::sdk::detail::Plugin<__VA_ARGS__>::descriptor(NAME, VERSION);           \
-  }                                                                                          \
-  }                                                                                          \
+#define TESSERA_PLUGIN(NAME, VERSION, ...)                                         \
+  namespace tessera_plugin_entry {                                                 \
+  [[gnu::section(".tessera_manifest"), gnu::used]] static const char manifest[] =  \
+      TESSERA_PLUGIN_MANIFEST_TEXT(NAME, VERSION);                                 \
+  const ::tessera::sdk::PluginDescriptor* descriptor() noexcept {                  \
+    return ::tessera::sdk::detail::Plugin<__VA_ARGS__>::descriptor(NAME, VERSION); \
+  }                                                                                \
+  }                                                                                \
   BOOST_DLL_ALIAS(tessera_plugin_entry::descriptor, tessera_plugin_v1)
