@@ -1,7 +1,8 @@
 # Guards the SDK's public headers: their hash is recorded next to the SDK version in
 # sdk/abi.lock. Changing a header without bumping TESSERA_SDK_VERSION_* fails the configure
 # step (and the sdk_header_hash test), so no plugin is ever loaded against an SDK that
-# silently changed under it. Comment-only and blank-line edits do not count.
+# silently changed under it. Comment lines, blank lines and whitespace (re-formatting) do
+# not count.
 #
 # Script mode: cmake -DTESSERA_SOURCE_DIR=<root> [-DUPDATE=ON] -P cmake/SdkHeaderHash.cmake
 
@@ -16,7 +17,8 @@ function(tessera_sdk_header_hash root out_hash out_version)
       if(line MATCHES "^[ \t]*//" OR line MATCHES "^[ \t]*$")
         continue()
       endif()
-      string(APPEND text "${line}\n")
+      string(REGEX REPLACE "[ \t]+" "" line "${line}")
+      string(APPEND text "${line}")
     endforeach()
   endforeach()
   string(SHA256 hash "${text}")
