@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap build run test asan sdk-lock format clean
+.PHONY: all bootstrap build run test asan bench sdk-lock format clean
 
 all: build
 
@@ -33,6 +33,10 @@ asan: bootstrap
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest -j $(JOBS) --output-on-failure
+
+# Measure start-up work and record the figures in docs/performance.md.
+bench: build
+	$(BUILD_DIR)/bin/tessera_bench --write docs/performance.md
 
 # Record the SDK header hash after bumping TESSERA_SDK_VERSION_* in sdk/include/tessera/sdk/version.hpp.
 sdk-lock:

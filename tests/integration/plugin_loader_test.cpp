@@ -141,6 +141,16 @@ TEST_CASE("a plugin without the entry point") {
   CHECK_THAT(only_problem(r).message, Catch::Contains("tessera_plugin_v1"));
 }
 
+TEST_CASE("a descriptor that contradicts the manifest is not trusted") {
+  ProviderRegistry registry;
+  auto r = load_plugin(fixture("name_mismatch"), registry);
+  CHECK(r.status == PluginStatus::rejected);
+  CHECK(only_problem(r).reason == "bad_descriptor");
+  CHECK_THAT(only_problem(r).message,
+             Catch::Contains("fixture_other_name") && Catch::Contains("fixture_name_in_manifest"));
+  CHECK(registry.size() == 0);
+}
+
 TEST_CASE("factories that throw are reported with their message") {
   auto r = load_one(fixture("factory_throws"));
   CHECK(r.status == PluginStatus::rejected);
@@ -210,6 +220,7 @@ TEST_CASE("a mixed directory: every bad file reported, every good provider regis
   CHECK(reason_by_file["tessera_provider_fixture_abi_tag.so"] == "abi_mismatch");
   CHECK(reason_by_file["tessera_provider_fixture_no_manifest.so"] == "no_manifest");
   CHECK(reason_by_file["tessera_provider_fixture_no_entry.so"] == "missing_entry_point");
+  CHECK(reason_by_file["tessera_provider_fixture_name_mismatch.so"] == "bad_descriptor");
   CHECK(reason_by_file["tessera_provider_fixture_missing_dep.so"] == "load_failed");
   CHECK(reason_by_file["tessera_provider_fixture_factory_throws.so"] == "factory_failed");
   CHECK(reason_by_file["tessera_provider_fixture_invalid_spec.so"] == "invalid_spec");

@@ -209,6 +209,12 @@ PluginReport load_plugin(const fs::path& file, ProviderRegistry& registry) {
     reject(report, "bad_descriptor", problem);
     return report;
   }
+  if (report.plugin_name != descriptor->name) {
+    reject(report, "bad_descriptor",
+           "the entry point names the plugin '" + std::string(descriptor->name) + "' but its manifest says '" +
+               report.plugin_name + "'");
+    return report;
+  }
 
   // 4. Instantiate and register each provider.
   const ProviderOrigin origin{file.string(), descriptor->name, descriptor->version};
