@@ -12,6 +12,14 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::provider_failed: return "provider_failed";
     case ErrorCode::io_error: return "io_error";
     case ErrorCode::internal: return "internal";
+    case ErrorCode::blocked_endpoint: return "blocked_endpoint";
+    case ErrorCode::network: return "network";
+    case ErrorCode::response_too_large: return "response_too_large";
+    case ErrorCode::transient: return "transient";
+    case ErrorCode::reconnect_needed: return "reconnect_needed";
+    case ErrorCode::configuration: return "configuration";
+    case ErrorCode::oauth_rejected: return "oauth_rejected";
+    case ErrorCode::protocol: return "protocol";
   }
   return "unknown";
 }

@@ -45,6 +45,7 @@ class GoogleUserProvider : public AuthorizationCodeOAuthProvider {
  protected:
   static ProviderSpec user_spec(ProviderSpec s) {
     s.authorization_endpoint = kAuthorize;
+    s.issuer = "https://accounts.google.com";
     s.pkce = true;
     s.client_auth = ClientAuth::client_secret_post;
     s.metadata.setup_instructions =

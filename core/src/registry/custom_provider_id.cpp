@@ -1,6 +1,5 @@
 #include "tessera/core/custom_provider_id.hpp"
 
-#include <openssl/rand.h>
 #include <unicode/translit.h>
 #include <unicode/unistr.h>
 
@@ -8,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "tessera/core/crypto.hpp"
 #include "tessera/core/error.hpp"
 
 namespace tessera::core {
@@ -72,12 +72,9 @@ std::string slugify(std::string_view utf8_text) {
 }
 
 std::string random_hex(std::size_t count) {
-  std::vector<unsigned char> bytes((count + 1) / 2);
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
-    throw Error(ErrorCode::internal, "the system random number generator failed");
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  for (unsigned char b : bytes) {
+  for (unsigned char b : crypto::random_bytes((count + 1) / 2)) {
     out += kDigits[b >> 4];
     out += kDigits[b & 0xf];
   }

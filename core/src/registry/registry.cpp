@@ -109,6 +109,7 @@ std::vector<std::string> validate_spec(const sdk::ProviderSpec& spec, bool custo
     check_endpoint(spec, "token_endpoint", spec.token_endpoint, problems);
   if (!spec.revocation_endpoint.empty())
     check_endpoint(spec, "revocation_endpoint", spec.revocation_endpoint, problems);
+  if (!spec.issuer.empty()) check_endpoint(spec, "issuer", spec.issuer, problems);
   return problems;
 }
 

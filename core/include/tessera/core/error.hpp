@@ -17,7 +17,21 @@ enum class ErrorCode {
   provider_failed,     // plugin code threw from a hook
   io_error,            // a file could not be read or written
   internal,            // a bug in Tessera
+  // Talking to authorization servers
+  blocked_endpoint,    // the URL breaks the endpoint policy (scheme, user info, private address)
+  network,             // no answer: connection, TLS, timeout (transient)
+  response_too_large,  // the body exceeded the response size cap
+  transient,           // the server asked to come back later: 429, 5xx (see retry_after)
+  reconnect_needed,    // invalid_grant: the user must connect again
+  configuration,       // invalid_client, unauthorized_client, unusable settings
+  oauth_rejected,      // any other OAuth error (invalid_scope, access_denied, ...)
+  protocol,            // the server's answer does not follow the protocol
 };
+
+// True for failures that may succeed when tried again later.
+constexpr bool is_transient(ErrorCode code) noexcept {
+  return code == ErrorCode::network || code == ErrorCode::transient;
+}
 
 std::string_view to_string(ErrorCode code) noexcept;
 

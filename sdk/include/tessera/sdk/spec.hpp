@@ -80,6 +80,9 @@ struct ProviderSpec {
   std::string authorization_endpoint;  // authorization code only
   std::string token_endpoint;
   std::string revocation_endpoint;  // optional (RFC 7009)
+  // The authorization server's issuer identifier (RFC 8414), when known. An authorization
+  // response's `iss` parameter must then equal it (RFC 9207). May contain placeholders.
+  std::string issuer;
   std::vector<ConfigField> config_fields;
   bool pkce = true;  // RFC 7636 S256 on the authorization code grant
   ClientAuth client_auth = ClientAuth::client_secret_basic;
