@@ -211,7 +211,7 @@ Endpoints resolve_endpoints(const sdk::ProviderSpec& spec, const sdk::ProviderCo
   };
   e.authorization = resolve(config.authorization_endpoint, spec.authorization_endpoint, "authorization endpoint");
   e.token = resolve(config.token_endpoint, spec.token_endpoint, "token endpoint");
-  e.revocation = resolve(std::nullopt, spec.revocation_endpoint, "revocation endpoint");
+  e.revocation = resolve(config.revocation_endpoint, spec.revocation_endpoint, "revocation endpoint");
   e.issuer = spec.issuer.empty() ? std::string() : substitute(spec, config, spec.issuer, "issuer");
   return e;
 }

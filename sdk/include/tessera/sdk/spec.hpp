@@ -94,6 +94,7 @@ struct ProviderConfig {
   std::optional<std::string> client_secret;
   std::optional<std::string> authorization_endpoint;  // overrides the spec's
   std::optional<std::string> token_endpoint;          // overrides the spec's
+  std::optional<std::string> revocation_endpoint;     // overrides (or adds) one
   // nullopt: the spec's default scopes; an empty list: request no scope at all.
   std::optional<std::vector<std::string>> scopes;
   std::map<std::string, std::string> values;  // config field values by name
