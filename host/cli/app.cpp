@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "tessera/core/error.hpp"
+#include "tessera/core/runtime.hpp"
 #include "tessera/sdk/version.hpp"
 
 namespace tessera::host {
@@ -22,6 +23,7 @@ core::LoadReport load_registry(const GlobalOptions& options, core::ProviderRegis
 }
 
 int run(int argc, char** argv) {
+  core::Runtime runtime;
   CLI::App app{"Tessera: an OAuth integration host built from provider plugins."};
   app.name("tessera");
   app.set_version_flag("--version", std::string("tessera ") + TESSERA_VERSION + " (provider SDK " +
@@ -40,6 +42,7 @@ int run(int argc, char** argv) {
   Action action;
   add_providers_command(app, options, action);
   add_plugins_command(app, options, action);
+  add_oauth_commands(app, options, action);
 
   try {
     app.parse(argc, argv);

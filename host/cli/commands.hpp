@@ -25,5 +25,6 @@ core::LoadReport load_registry(const GlobalOptions& options, core::ProviderRegis
 
 void add_providers_command(CLI::App& app, const GlobalOptions& options, Action& action);
 void add_plugins_command(CLI::App& app, const GlobalOptions& options, Action& action);
+void add_oauth_commands(CLI::App& app, const GlobalOptions& options, Action& action);
 
 }  // namespace tessera::host

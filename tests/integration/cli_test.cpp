@@ -2,6 +2,8 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "support/child_process.hpp"
+#include "support/oauth_server.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "tessera/sdk/version.hpp"
@@ -123,4 +125,93 @@ TEST_CASE("usage errors exit 2, help exits 0") {
   auto v = tessera_cli({"--version"});
   CHECK(v.exit_code == 0);
   CHECK_THAT(v.out, Catch::Contains("provider SDK " TESSERA_SDK_VERSION_STRING));
+}
+
+TEST_CASE("tessera token fetches a client-credentials token, masked unless asked") {
+  tessera::test::OAuthServer server;
+  server.configure({{"clients", {{"c1", {{"secret", "s3cr3t"}}}}}});
+  std::vector<std::string> args{"token",
+                                "jamf",
+                                "--client-id",
+                                "c1",
+                                "--config",
+                                "instance=acme",
+                                "--token-endpoint",
+                                server.endpoint("/token"),
+                                "--insecure-dev-endpoints",
+                                "--json"};
+  ProcessOptions with_secret;
+  with_secret.stdin_data = "s3cr3t\n";
+  auto r = tessera_cli(args, with_secret);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto json = boost::json::parse(r.out).as_object();
+  CHECK(json.at("masked") == true);
+  CHECK_THAT(std::string(json.at("access_token").as_string()), Catch::Contains("[masked"));
+  CHECK_THAT(r.err, Catch::Contains("WARNING: --insecure-dev-endpoints"));
+  CHECK_THAT(r.out + r.err, !Catch::Contains("s3cr3t"));
+  CHECK(server.last_params("/token").at("client_secret") == "s3cr3t");
+
+  args.push_back("--show-secrets");
+  auto shown = tessera_cli(args, with_secret);
+  REQUIRE(shown.exit_code == 0);
+  CHECK_THAT(std::string(boost::json::parse(shown.out).at("access_token").as_string()), Catch::StartsWith("at-"));
+
+  tessera::test::TempDir dir;
+  tessera::test::write_file(dir / "secret", "wrong\n");
+  auto bad =
+      tessera_cli({"token", "jamf", "--client-id", "c1", "--client-secret-file", (dir / "secret").string(), "--config",
+                   "instance=acme", "--token-endpoint", server.endpoint("/token"), "--insecure-dev-endpoints"});
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("invalid_client"));
+
+  auto no_dev = tessera_cli({"token", "jamf", "--client-id", "c1", "--config", "instance=acme", "--token-endpoint",
+                             server.endpoint("/token")},
+                            with_secret);
+  CHECK(no_dev.exit_code == 1);
+  CHECK_THAT(no_dev.err, Catch::Contains("must use https"));
+
+  auto wrong_grant = tessera_cli({"token", "github", "--client-id", "c1"}, with_secret);
+  CHECK(wrong_grant.exit_code == 1);
+  CHECK_THAT(wrong_grant.err, Catch::Contains("no provider 'github' using the client_credentials grant"));
+}
+
+TEST_CASE("tessera authorize completes through a loopback redirect") {
+  tessera::test::OAuthServer server;
+  server.configure({{"clients", {{"c1", {{"secret", "s3cr3t"}}}}}});
+  tessera::test::TempDir dir;
+  tessera::test::write_file(dir / "secret", "s3cr3t");
+  tessera::test::ChildProcess cli(
+      {TESSERA_TEST_CLI, "authorize", "github", "--client-id", "c1", "--client-secret-file", (dir / "secret").string(),
+       "--authorization-endpoint", server.endpoint("/authorize"), "--token-endpoint", server.endpoint("/token"),
+       "--insecure-dev-endpoints", "--json", "--show-secrets", "--wait-seconds", "60"},
+      {{"TESSERA_PLUGIN_PATH", std::nullopt}});
+  std::string url;
+  while (auto line = cli.read_line(std::chrono::seconds(20), tessera::test::ChildProcess::Stream::err)) {
+    if (line->rfind("http", 0) == 0) {
+      url = *line;
+      break;
+    }
+  }
+  REQUIRE_THAT(url, Catch::StartsWith(server.endpoint("/authorize?")));
+
+  // The browser: the authorization server redirects to the CLI's loopback listener.
+  auto approve = server.http().send({"GET", url, {}, "", false});
+  REQUIRE(approve.status == 302);
+  std::string callback = approve.header("location").value();
+  REQUIRE_THAT(callback, Catch::StartsWith("http://127.0.0.1:"));
+  // A request with another state is turned away and the CLI keeps waiting.
+  auto stray =
+      server.http().send({"GET", callback.substr(0, callback.find('?')) + "?code=x&state=nope", {}, "", false});
+  CHECK(stray.status == 400);
+  auto landed = server.http().send({"GET", callback, {}, "", false});
+  CHECK(landed.status == 200);
+  CHECK_THAT(landed.body, Catch::Contains("close this window"));
+
+  std::string out = cli.read_all(std::chrono::seconds(20));
+  CHECK(cli.wait() == 0);
+  auto json = boost::json::parse(out).as_object();
+  CHECK_THAT(std::string(json.at("access_token").as_string()), Catch::StartsWith("at-"));
+  CHECK_THAT(std::string(json.at("refresh_token").as_string()), Catch::StartsWith("rt-"));
+  CHECK(server.count("/token") == 1);
 }

@@ -118,7 +118,8 @@ TEST_CASE("GitHub: authorization code with PKCE and client_secret_post") {
   CHECK(lb.server.last_headers("/token").at("User-Agent") == "tessera/" TESSERA_TEST_VERSION);
 
   SECTION("a code works once") {
-    auto replay = oauth_error_of([&] { lb.engine.exchange_code(p, c, response.code, request.redirect_uri, request.code_verifier); });
+    auto replay = oauth_error_of(
+        [&] { lb.engine.exchange_code(p, c, response.code, request.redirect_uri, request.code_verifier); });
     CHECK(replay.code() == ErrorCode::reconnect_needed);
     CHECK(replay.error() == "invalid_grant");
   }
@@ -132,7 +133,8 @@ TEST_CASE("the PKCE verifier, state and issuer of an authorization response are 
   auto response = lb.approve(request);
 
   SECTION("a wrong verifier is refused by the server") {
-    auto e = oauth_error_of([&] { lb.engine.exchange_code(p, c, response.code, request.redirect_uri, "x" + request.code_verifier); });
+    auto e = oauth_error_of(
+        [&] { lb.engine.exchange_code(p, c, response.code, request.redirect_uri, "x" + request.code_verifier); });
     CHECK(e.code() == ErrorCode::reconnect_needed);
     CHECK_THAT(e.what(), Catch::Contains("PKCE"));
   }
@@ -227,7 +229,8 @@ TEST_CASE("Google service accounts: a signed JWT assertion (RFC 7523) to the key
     auto other = tessera::test::make_rsa_key();
     sa["private_key"] = other.private_pem;
     c.client_secret = json::serialize(sa);
-    auto e = oauth_error_of([&] { lb.engine.client_credentials(builtin("google", sdk::GrantType::client_credentials), c); });
+    auto e =
+        oauth_error_of([&] { lb.engine.client_credentials(builtin("google", sdk::GrantType::client_credentials), c); });
     CHECK(e.code() == ErrorCode::reconnect_needed);
     CHECK_THAT(e.what(), Catch::Contains("bad signature"));
     CHECK_THAT(e.what(), !Catch::Contains("PRIVATE KEY"));
@@ -253,7 +256,8 @@ TEST_CASE("Microsoft: the tenant is substituted into the endpoints; client_secre
   cfg.values["tenant"] = "contoso";
   TokenResult t = lb.engine.client_credentials(p, cfg);
   CHECK(lb.server.last_params("/token").at("scope") == "https://graph.microsoft.com/.default");
-  CHECK_THAT(std::string(lb.server.last_headers("/token").at("Authorization").as_string()), Catch::StartsWith("Basic "));
+  CHECK_THAT(std::string(lb.server.last_headers("/token").at("Authorization").as_string()),
+             Catch::StartsWith("Basic "));
   CHECK_FALSE(lb.server.last_params("/token").contains("client_secret"));
 }
 
@@ -284,14 +288,15 @@ TEST_CASE("Jamf: client_secret_post") {
 
 namespace {
 struct KeyJwtProvider final : sdk::ClientCredentialsOAuthProvider {
-  KeyJwtProvider() : ClientCredentialsOAuthProvider([] {
-    sdk::ProviderSpec s;
-    s.id = s.metadata.id = "keyed";
-    s.metadata.name = "Keyed";
-    s.token_endpoint = "https://as.example.com/token";
-    s.client_auth = sdk::ClientAuth::private_key_jwt;
-    return s;
-  }()) {}
+  KeyJwtProvider()
+      : ClientCredentialsOAuthProvider([] {
+          sdk::ProviderSpec s;
+          s.id = s.metadata.id = "keyed";
+          s.metadata.name = "Keyed";
+          s.token_endpoint = "https://as.example.com/token";
+          s.client_auth = sdk::ClientAuth::private_key_jwt;
+          return s;
+        }()) {}
 };
 }  // namespace
 
@@ -346,17 +351,17 @@ TEST_CASE("every fault mode yields its error class, and nothing hangs or leaks a
     ErrorCode code;
     const char* says;
   };
-  for (const Case& k : {Case{"invalid_grant", ErrorCode::reconnect_needed, "The grant has expired"},
-                        Case{"invalid_client", ErrorCode::configuration, "Client authentication failed"},
-                        Case{"invalid_scope", ErrorCode::oauth_rejected, "Unknown scope"},
-                        Case{"server_error", ErrorCode::transient, "HTTP 500"},
-                        Case{"unavailable", ErrorCode::transient, "HTTP 503"},
-                        Case{"rate_limited", ErrorCode::transient, "Retry-After 1 s"},
-                        Case{"huge_body", ErrorCode::response_too_large, "exceeded 1048576 bytes"},
-                        Case{"malformed_json", ErrorCode::protocol, "neither a JSON object nor a form"},
-                        Case{"not_a_token", ErrorCode::protocol, "no access_token"},
-                        Case{"empty_error_400", ErrorCode::protocol, "HTTP 400"},
-                        Case{"redirect", ErrorCode::protocol, "redirects are not followed"}}) {
+  for (const Case& k :
+       {Case{"invalid_grant", ErrorCode::reconnect_needed, "The grant has expired"},
+        Case{"invalid_client", ErrorCode::configuration, "Client authentication failed"},
+        Case{"invalid_scope", ErrorCode::oauth_rejected, "Unknown scope"},
+        Case{"server_error", ErrorCode::transient, "HTTP 500"}, Case{"unavailable", ErrorCode::transient, "HTTP 503"},
+        Case{"rate_limited", ErrorCode::transient, "Retry-After 1 s"},
+        Case{"huge_body", ErrorCode::response_too_large, "exceeded 1048576 bytes"},
+        Case{"malformed_json", ErrorCode::protocol, "neither a JSON object nor a form"},
+        Case{"not_a_token", ErrorCode::protocol, "no access_token"},
+        Case{"empty_error_400", ErrorCode::protocol, "HTTP 400"},
+        Case{"redirect", ErrorCode::protocol, "redirects are not followed"}}) {
     CAPTURE(k.fault);
     lb.server.configure({{"fault", k.fault}, {"fault_count", -1}});
     auto e = oauth_error_of([&] { once.client_credentials(p, c); });
@@ -472,7 +477,8 @@ TEST_CASE("revocation (RFC 7009)") {
   CHECK(sent.at("token_type_hint") == "access_token");
   CHECK(lb.server.state().at("revoked").as_array().size() == 1);
 
-  lb.server.configure({{"fault", "server_error"}, {"fault_endpoint", "/revoke"}, {"fault_count", 1}, {"reset_counters", true}});
+  lb.server.configure(
+      {{"fault", "server_error"}, {"fault_endpoint", "/revoke"}, {"fault_count", 1}, {"reset_counters", true}});
   lb.engine.revoke(p, c, *t.tokens.refresh_token, "refresh_token");
   CHECK(lb.server.count("/revoke") == 2);
 }

@@ -10,7 +10,7 @@ OAuthServer::OAuthServer(const std::optional<TestCa>& ca) {
   if (ca) {
     argv.insert(argv.end(), {"--tls-cert", ca->server_cert.string(), "--tls-key", ca->server_key.string()});
   }
-  process_ = std::make_unique<ChildProcess>(argv);
+  process_ = std::make_unique<ChildProcess>(argv, std::map<std::string, std::optional<std::string>>{}, false);
   auto line = process_->read_line(std::chrono::seconds(20));
   if (!line || line->rfind("listening ", 0) != 0)
     throw std::runtime_error("the test OAuth server did not start: " + line.value_or("(no output)"));
@@ -24,7 +24,8 @@ OAuthServer::OAuthServer(const std::optional<TestCa>& ca) {
 }
 
 void OAuthServer::configure(const boost::json::object& settings) {
-  auto r = http_->send({"POST", url_ + "/_control", {{"Content-Type", "application/json"}}, boost::json::serialize(settings), false});
+  auto r = http_->send(
+      {"POST", url_ + "/_control", {{"Content-Type", "application/json"}}, boost::json::serialize(settings), false});
   if (r.status != 200) throw std::runtime_error("control request failed: " + r.body);
 }
 

@@ -38,8 +38,7 @@ Bio memory_bio(std::string_view pem) {
 Pkey read_private_key(std::string_view pem) {
   Bio bio = memory_bio(pem);
   Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key)
-    throw Error(ErrorCode::invalid_argument, "the private key is not a readable PEM RSA private key");
+  if (!key) throw Error(ErrorCode::invalid_argument, "the private key is not a readable PEM RSA private key");
   if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA)
     throw Error(ErrorCode::invalid_argument, "the private key is not an RSA key (RS256 needs RSA)");
   return key;
@@ -91,8 +90,12 @@ std::string random_bytes(std::size_t count) {
   return out;
 }
 
-std::string base64_encode(std::string_view bytes) { return encode(bytes); }
-std::optional<std::string> base64_decode(std::string_view text) { return decode(text); }
+std::string base64_encode(std::string_view bytes) {
+  return encode(bytes);
+}
+std::optional<std::string> base64_decode(std::string_view text) {
+  return decode(text);
+}
 
 std::string base64url_encode(std::string_view bytes) {
   std::string out = encode(bytes);
@@ -125,7 +128,8 @@ std::string sign_rs256(std::string_view pem_private_key, std::string_view data) 
   MdCtx ctx(EVP_MD_CTX_new());
   std::size_t length = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1)
+      EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+          1)
     throw Error(ErrorCode::internal, "RS256 signing could not start");
   std::string signature(length, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,

@@ -21,7 +21,8 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -58,8 +59,7 @@ bool forbidden_v6(const unsigned char* b) {
 bool forbidden_address(const sockaddr* addr) {
   if (addr->sa_family == AF_INET)
     return forbidden_v4(ntohl(reinterpret_cast<const sockaddr_in*>(addr)->sin_addr.s_addr));
-  if (addr->sa_family == AF_INET6)
-    return forbidden_v6(reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr.s6_addr);
+  if (addr->sa_family == AF_INET6) return forbidden_v6(reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr.s6_addr);
   return true;
 }
 
@@ -120,8 +120,8 @@ ParsedUrl parse_endpoint(std::string_view url, bool insecure) {
   } else {
     std::string h = out.host;
     if (!h.empty() && h.back() == '.') h.pop_back();
-    blocked = h == "localhost" || h.ends_with(".localhost") || h == "metadata.google.internal" ||
-              h == "metadata" || h.ends_with(".internal") || h.ends_with(".local");
+    blocked = h == "localhost" || h.ends_with(".localhost") || h == "metadata.google.internal" || h == "metadata" ||
+              h.ends_with(".internal") || h.ends_with(".local");
   }
   if (blocked)
     throw Error(ErrorCode::blocked_endpoint, "'" + out.host +
@@ -163,7 +163,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   if (colon == std::string_view::npos) return n;
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
   t->response.headers.emplace_back(lower(line.substr(0, colon)), std::string(value));
   return n;
 }
@@ -193,13 +194,17 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
   return std::nullopt;
 }
 
-void check_endpoint_url(std::string_view url, bool insecure_development) { parse_endpoint(url, insecure_development); }
+void check_endpoint_url(std::string_view url, bool insecure_development) {
+  parse_endpoint(url, insecure_development);
+}
 
 Runtime::Runtime() {
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
     throw Error(ErrorCode::internal, "libcurl could not be initialised");
 }
-Runtime::~Runtime() { curl_global_cleanup(); }
+Runtime::~Runtime() {
+  curl_global_cleanup();
+}
 
 struct HttpClient::Impl {
   HttpOptions options;
@@ -231,7 +236,9 @@ HttpClient::~HttpClient() {
   if (impl_ && impl_->share) curl_share_cleanup(impl_->share);
 }
 
-const HttpOptions& HttpClient::options() const noexcept { return impl_->options; }
+const HttpOptions& HttpClient::options() const noexcept {
+  return impl_->options;
+}
 
 HttpResponse HttpClient::send(const HttpRequest& request) const {
   const HttpOptions& o = impl_->options;
@@ -311,8 +318,8 @@ HttpResponse HttpClient::send(const HttpRequest& request) const {
     throw Error(ErrorCode::blocked_endpoint, url.host + " resolved to " + transfer.blocked_address +
                                                  ", a loopback, private, link-local or metadata address; refused");
   if (transfer.too_large || rc == CURLE_FILESIZE_EXCEEDED)
-    throw Error(ErrorCode::response_too_large, "the response of " + url.host + " exceeded " +
-                                                   std::to_string(o.max_response_bytes) + " bytes");
+    throw Error(ErrorCode::response_too_large,
+                "the response of " + url.host + " exceeded " + std::to_string(o.max_response_bytes) + " bytes");
   if (rc != CURLE_OK) {
     std::string what = curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT)

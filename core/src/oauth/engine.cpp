@@ -17,7 +17,9 @@ using Clock = std::chrono::system_clock;
 constexpr const char* kJwtBearerGrant = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 constexpr const char* kJwtAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-std::string provider_name(const RegisteredProvider& p) { return "provider " + p.spec().id; }
+std::string provider_name(const RegisteredProvider& p) {
+  return "provider " + p.spec().id;
+}
 
 // Drops the query and fragment: endpoints should carry none, and if they did they stay out of messages.
 std::string endpoint_for_messages(const std::string& url) {
@@ -41,8 +43,7 @@ std::string substitute(const sdk::ProviderSpec& spec, const sdk::ProviderConfig&
       continue;
     }
     std::size_t close = templ.find('}', i);
-    if (close == std::string::npos)
-      throw Error(ErrorCode::configuration, std::string(what) + " has an unmatched '{'");
+    if (close == std::string::npos) throw Error(ErrorCode::configuration, std::string(what) + " has an unmatched '{'");
     const std::string name = templ.substr(i + 1, close - i - 1);
     const sdk::ConfigField* field = nullptr;
     for (const auto& f : spec.config_fields)
@@ -109,7 +110,8 @@ std::optional<boost::json::object> parse_body(const HttpResponse& response) {
 ErrorCode classify_oauth_error(std::string_view error) {
   if (error == "invalid_grant") return ErrorCode::reconnect_needed;
   if (error == "invalid_client" || error == "unauthorized_client") return ErrorCode::configuration;
-  if (error == "temporarily_unavailable" || error == "server_error" || error == "slow_down") return ErrorCode::transient;
+  if (error == "temporarily_unavailable" || error == "server_error" || error == "slow_down")
+    return ErrorCode::transient;
   return ErrorCode::oauth_rejected;
 }
 
@@ -168,11 +170,16 @@ AuthorizationResponse AuthorizationResponse::from_query(std::string_view query) 
     return r;
   }
   for (auto& [k, v] : *params) {
-    if (k == "code") r.code = v;
-    else if (k == "state") r.state = v;
-    else if (k == "iss") r.iss = v;
-    else if (k == "error") r.error = v;
-    else if (k == "error_description") r.error_description = v;
+    if (k == "code")
+      r.code = v;
+    else if (k == "state")
+      r.state = v;
+    else if (k == "iss")
+      r.iss = v;
+    else if (k == "error")
+      r.error = v;
+    else if (k == "error_description")
+      r.error_description = v;
   }
   return r;
 }
@@ -192,9 +199,15 @@ sdk::ClientAuth ServerMetadata::preferred_client_auth() const {
   return sdk::ClientAuth::client_secret_basic;
 }
 
-std::string make_state() { return crypto::base64url_encode(crypto::random_bytes(32)); }
-std::string make_code_verifier() { return crypto::base64url_encode(crypto::random_bytes(32)); }
-std::string code_challenge_s256(std::string_view verifier) { return crypto::base64url_encode(crypto::sha256(verifier)); }
+std::string make_state() {
+  return crypto::base64url_encode(crypto::random_bytes(32));
+}
+std::string make_code_verifier() {
+  return crypto::base64url_encode(crypto::random_bytes(32));
+}
+std::string code_challenge_s256(std::string_view verifier) {
+  return crypto::base64url_encode(crypto::sha256(verifier));
+}
 
 Endpoints resolve_endpoints(const sdk::ProviderSpec& spec, const sdk::ProviderConfig& config, bool insecure) {
   Endpoints e;
@@ -247,19 +260,19 @@ class Exchange {
         form.emplace_back("client_id", config_.client_id);
         form.emplace_back("client_secret", secret);
         break;
-      case sdk::ClientAuth::none:
-        form.emplace_back("client_id", config_.client_id);
-        break;
+      case sdk::ClientAuth::none: form.emplace_back("client_id", config_.client_id); break;
       case sdk::ClientAuth::private_key_jwt: {
         const auto now = Clock::to_time_t(Clock::now());
-        boost::json::object claims{{"iss", config_.client_id}, {"sub", config_.client_id}, {"aud", endpoint},
-                                   {"iat", now},          {"exp", now + 300},          {"jti", make_state()}};
+        boost::json::object claims{{"iss", config_.client_id}, {"sub", config_.client_id},
+                                   {"aud", endpoint},          {"iat", now},
+                                   {"exp", now + 300},         {"jti", make_state()}};
         std::string assertion;
         try {
           assertion = jwt::sign_rs256(claims, secret);
         } catch (const Error& e) {
-          throw Error(ErrorCode::configuration, provider_name(provider_) + ": private_key_jwt needs the client "
-                                                                           "secret to be a PEM RSA private key (" +
+          throw Error(ErrorCode::configuration, provider_name(provider_) +
+                                                    ": private_key_jwt needs the client "
+                                                    "secret to be a PEM RSA private key (" +
                                                     e.what() + ")");
         }
         form.emplace_back("client_id", config_.client_id);
@@ -267,8 +280,7 @@ class Exchange {
         form.emplace_back("client_assertion", assertion);
         break;
       }
-      case sdk::ClientAuth::jwt_bearer:
-        break;  // the assertion is the grant itself
+      case sdk::ClientAuth::jwt_bearer: break;  // the assertion is the grant itself
     }
   }
 
@@ -323,21 +335,23 @@ class Exchange {
     }
     if (status == 401)
       fail(endpoint, ErrorCode::configuration, "answered HTTP 401 without an OAuth error", "", "", status);
-    fail(endpoint, ErrorCode::protocol, "answered HTTP " + std::to_string(status) + " without an OAuth error body",
-         "", "", status);
+    fail(endpoint, ErrorCode::protocol, "answered HTTP " + std::to_string(status) + " without an OAuth error body", "",
+         "", status);
   }
 
   TokenResult read_token_response(const std::string& endpoint, const HttpResponse& response,
                                   const std::vector<std::string>& requested) const {
     if (response.status < 200 || response.status >= 300) fail_status(endpoint, response);
     auto body = parse_body(response);
-    if (!body) fail(endpoint, ErrorCode::protocol, "answered a body that is neither a JSON object nor a form", "", "",
-                    response.status);
+    if (!body)
+      fail(endpoint, ErrorCode::protocol, "answered a body that is neither a JSON object nor a form", "", "",
+           response.status);
     TokenResult result;
     try {
       result.tokens = provider_.parse_token_response(*body);
     } catch (const sdk::TokenResponseError& e) {
-      if (e.error().empty()) fail(endpoint, ErrorCode::protocol, "answered a malformed token response: " + e.description());
+      if (e.error().empty())
+        fail(endpoint, ErrorCode::protocol, "answered a malformed token response: " + e.description());
       std::string what = "answered " + e.error();
       if (!e.description().empty()) what += ": " + e.description();
       fail(endpoint, classify_oauth_error(e.error()), what, e.error(), e.description(), response.status);
@@ -416,9 +430,9 @@ void OAuthEngine::check_authorization_response(const RegisteredProvider& provide
   if (response.error) {
     std::string message = provider_name(provider) + ": the authorization server answered " + *response.error;
     if (!response.error_description.empty()) message += ": " + response.error_description;
-    throw OAuthError(*response.error == "access_denied" ? ErrorCode::oauth_rejected
-                                                        : classify_oauth_error(*response.error),
-                     message, *response.error, response.error_description);
+    throw OAuthError(
+        *response.error == "access_denied" ? ErrorCode::oauth_rejected : classify_oauth_error(*response.error), message,
+        *response.error, response.error_description);
   }
   if (response.code.empty())
     throw OAuthError(ErrorCode::protocol, provider_name(provider) + ": the authorization response has no code");
@@ -428,8 +442,14 @@ TokenResult OAuthEngine::exchange_code(const RegisteredProvider& provider, const
                                        const std::string& code, const std::string& redirect_uri,
                                        const std::string& code_verifier) const {
   Exchange exchange(http_, provider, config);
-  sdk::TokenRequestContext context{config,        "authorization_code", code, redirect_uri,
-                                   code_verifier, "",                   "",   sdk::effective_scopes(provider.spec(), config)};
+  sdk::TokenRequestContext context{config,
+                                   "authorization_code",
+                                   code,
+                                   redirect_uri,
+                                   code_verifier,
+                                   "",
+                                   "",
+                                   sdk::effective_scopes(provider.spec(), config)};
   return exchange.token_request(exchange.endpoints().token, context);
 }
 
@@ -488,8 +508,8 @@ TokenResult OAuthEngine::refresh(const RegisteredProvider& provider, const sdk::
   if (refresh_token.empty())
     throw Error(ErrorCode::reconnect_needed, provider_name(provider) + ": no refresh token; connect again");
   Exchange exchange(http_, provider, config);
-  sdk::TokenRequestContext context{
-      config, "refresh_token", "", "", "", refresh_token, "", sdk::effective_scopes(provider.spec(), config)};
+  sdk::TokenRequestContext context{config, "refresh_token", "", "",
+                                   "",     refresh_token,   "", sdk::effective_scopes(provider.spec(), config)};
   context.scopes.clear();  // omitted: the refreshed token keeps the originally granted scope
   TokenResult result = exchange.token_request(exchange.endpoints().token, context);
   if (!result.tokens.refresh_token || result.tokens.refresh_token->empty()) result.tokens.refresh_token = refresh_token;
@@ -571,7 +591,8 @@ ServerMetadata OAuthEngine::discover(const std::string& issuer) const {
     m.authorization_endpoint = string_member(o, "authorization_endpoint").value_or("");
     m.token_endpoint = string_member(o, "token_endpoint").value_or("");
     m.revocation_endpoint = string_member(o, "revocation_endpoint").value_or("");
-    if (m.token_endpoint.empty()) throw OAuthError(ErrorCode::protocol, "discovery: the metadata has no token_endpoint");
+    if (m.token_endpoint.empty())
+      throw OAuthError(ErrorCode::protocol, "discovery: the metadata has no token_endpoint");
     for (const auto* e : {&m.authorization_endpoint, &m.token_endpoint, &m.revocation_endpoint})
       if (!e->empty()) check_endpoint_url(*e, insecure);
     auto strings = [&](const char* key) {

@@ -142,7 +142,8 @@ class Server {
     json::object headers;
     for (const auto& f : req) headers[std::string(f.name_string())] = std::string(f.value());
     json::object form;
-    for (const auto& [k, v] : form_decode(req.method() == http::verb::post ? std::string(req.body()) : query).value_or(Form{}))
+    for (const auto& [k, v] :
+         form_decode(req.method() == http::verb::post ? std::string(req.body()) : query).value_or(Form{}))
       form[k] = v;
     last_[path] = json::object{{"method", std::string(req.method_string())}, {"headers", headers}, {"params", form}};
   }
@@ -154,7 +155,8 @@ class Server {
   }
 
   std::optional<Response> fault_response(const std::string& fault, const Request&) {
-    if (fault == "invalid_grant") return oauth_error(http::status::bad_request, "invalid_grant", "The grant has expired");
+    if (fault == "invalid_grant")
+      return oauth_error(http::status::bad_request, "invalid_grant", "The grant has expired");
     if (fault == "invalid_client") {
       Response r = oauth_error(http::status::unauthorized, "invalid_client", "Client authentication failed");
       r.set(http::field::www_authenticate, "Basic realm=\"test\"");
@@ -186,7 +188,8 @@ class Server {
       for (const auto& [k, v] : counters_) counters[k] = v;
       json::array revoked;
       for (const auto& t : revoked_) revoked.emplace_back(t);
-      return json_response(http::status::ok, json::object{{"counters", counters}, {"last", last_}, {"revoked", revoked}});
+      return json_response(http::status::ok,
+                           json::object{{"counters", counters}, {"last", last_}, {"revoked", revoked}});
     }
     boost::system::error_code ec;
     auto v = json::parse(req.body(), ec);
@@ -221,15 +224,16 @@ class Server {
   Response metadata() {
     return json_response(
         http::status::ok,
-        json::object{{"issuer", metadata_issuer_.empty() ? base_url : metadata_issuer_},
-                     {"authorization_endpoint", base_url + "/authorize"},
-                     {"token_endpoint", base_url + "/token"},
-                     {"revocation_endpoint", base_url + "/revoke"},
-                     {"response_types_supported", json::array{"code"}},
-                     {"grant_types_supported", json::array{"authorization_code", "refresh_token", "client_credentials"}},
-                     {"code_challenge_methods_supported", json::array{"S256"}},
-                     {"token_endpoint_auth_methods_supported", json::array{"client_secret_post", "private_key_jwt"}},
-                     {"authorization_response_iss_parameter_supported", include_iss_}});
+        json::object{
+            {"issuer", metadata_issuer_.empty() ? base_url : metadata_issuer_},
+            {"authorization_endpoint", base_url + "/authorize"},
+            {"token_endpoint", base_url + "/token"},
+            {"revocation_endpoint", base_url + "/revoke"},
+            {"response_types_supported", json::array{"code"}},
+            {"grant_types_supported", json::array{"authorization_code", "refresh_token", "client_credentials"}},
+            {"code_challenge_methods_supported", json::array{"S256"}},
+            {"token_endpoint_auth_methods_supported", json::array{"client_secret_post", "private_key_jwt"}},
+            {"authorization_response_iss_parameter_supported", include_iss_}});
   }
 
   Response authorize(const std::string& query) {
@@ -261,7 +265,8 @@ class Server {
       if (!decoded || decoded->find(':') == std::string::npos)
         return oauth_error(http::status::unauthorized, "invalid_client", "bad basic credentials");
       // RFC 6749 §2.3.1: both parts are form-urlencoded inside the Basic credentials.
-      auto parts = form_decode("i=" + decoded->substr(0, decoded->find(':')) + "&s=" + decoded->substr(decoded->find(':') + 1));
+      auto parts =
+          form_decode("i=" + decoded->substr(0, decoded->find(':')) + "&s=" + decoded->substr(decoded->find(':') + 1));
       if (!parts) return oauth_error(http::status::unauthorized, "invalid_client", "bad encoding");
       id = get(*parts, "i");
       secret = get(*parts, "s");
@@ -309,7 +314,8 @@ class Server {
     auto claims = json::parse(*payload).as_object();
     if (claims.at("iss") != expected_iss.c_str()) return "wrong iss";
     if (claims.at("aud") != (base_url + "/token").c_str()) return "wrong aud";
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     if (claims.at("exp").to_number<long long>() <= now) return "expired";
     if (claims_out) *claims_out = claims;
     return {};
@@ -320,7 +326,9 @@ class Server {
     json::object o;
     std::string access = hex_token("at-");
     if (expires_in_mode_ == "jwt") {
-      auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + lifetime_;
+      auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                     .count() +
+                 lifetime_;
       access = crypto::base64url_encode("{\"alg\":\"none\"}") + "." +
                crypto::base64url_encode("{\"exp\":" + std::to_string(exp) + "}") + ".sig";
     }
@@ -345,8 +353,11 @@ class Server {
       json::object user = o;
       user["id"] = "U123";
       if (user.contains("scope")) user["scope"] = "search:read,chat:write";
-      json::object body{{"ok", true}, {"access_token", "xoxb-bot-token"}, {"token_type", "bot"},
-                        {"scope", "commands"}, {"authed_user", user}};
+      json::object body{{"ok", true},
+                        {"access_token", "xoxb-bot-token"},
+                        {"token_type", "bot"},
+                        {"scope", "commands"},
+                        {"authed_user", user}};
       return json_response(http::status::ok, body);
     }
     return json_response(http::status::ok, o);
@@ -360,10 +371,12 @@ class Server {
       const std::string assertion = get(*form, "assertion");
       auto d1 = assertion.find('.');
       auto payload = crypto::base64url_decode(assertion.substr(d1 + 1, assertion.rfind('.') - d1 - 1));
-      if (d1 == std::string::npos || !payload) return oauth_error(http::status::bad_request, "invalid_grant", "bad assertion");
+      if (d1 == std::string::npos || !payload)
+        return oauth_error(http::status::bad_request, "invalid_grant", "bad assertion");
       std::string iss(json::parse(*payload).at("iss").as_string());
       auto c = clients_.find(iss);
-      if (c == clients_.end()) return oauth_error(http::status::bad_request, "invalid_grant", "unknown service account");
+      if (c == clients_.end())
+        return oauth_error(http::status::bad_request, "invalid_grant", "unknown service account");
       json::object claims;
       std::string problem = check_jwt(assertion, c->second.public_key, iss, &claims);
       if (!problem.empty()) return oauth_error(http::status::bad_request, "invalid_grant", problem);
@@ -435,8 +448,10 @@ int main(int argc, char** argv) {
   std::string cert, key;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--tls-cert") cert = argv[i + 1];
-    else if (a == "--tls-key") key = argv[i + 1];
+    if (a == "--tls-cert")
+      cert = argv[i + 1];
+    else if (a == "--tls-key")
+      key = argv[i + 1];
   }
   const bool tls = !cert.empty();
   asio::io_context io;
@@ -447,7 +462,8 @@ int main(int argc, char** argv) {
     ssl.use_private_key_file(key, asio::ssl::context::pem);
   }
   Server server;
-  server.base_url = std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
+  server.base_url =
+      std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
   std::cout << "listening " << server.base_url << std::endl;
 
   // The test that started us closes our stdin when it is done (or dies).

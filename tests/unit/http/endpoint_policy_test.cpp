@@ -16,14 +16,27 @@ TEST_CASE("public https endpoints pass") {
 }
 
 TEST_CASE("the endpoint policy refuses what could reach inside") {
-  for (const char* url :
-       {"http://example.com/token", "ftp://example.com/token", "https://user:pw@example.com/token",
-        "https://127.0.0.1/token", "https://127.9.9.9/token", "https://10.0.0.5/token", "https://172.16.3.4/token",
-        "https://192.168.1.1/token", "https://169.254.169.254/latest/meta-data", "https://100.64.0.1/t",
-        "https://0.0.0.0/t", "https://[::1]/token", "https://[fe80::1]/token", "https://[fd00:ec2::254]/token",
-        "https://[::ffff:127.0.0.1]/token", "https://[::ffff:169.254.169.254]/t", "https://localhost/token",
-        "https://foo.localhost/token", "https://metadata.google.internal/computeMetadata/v1", "not a url",
-        "https:///path"}) {
+  for (const char* url : {"http://example.com/token",
+                          "ftp://example.com/token",
+                          "https://user:pw@example.com/token",
+                          "https://127.0.0.1/token",
+                          "https://127.9.9.9/token",
+                          "https://10.0.0.5/token",
+                          "https://172.16.3.4/token",
+                          "https://192.168.1.1/token",
+                          "https://169.254.169.254/latest/meta-data",
+                          "https://100.64.0.1/t",
+                          "https://0.0.0.0/t",
+                          "https://[::1]/token",
+                          "https://[fe80::1]/token",
+                          "https://[fd00:ec2::254]/token",
+                          "https://[::ffff:127.0.0.1]/token",
+                          "https://[::ffff:169.254.169.254]/t",
+                          "https://localhost/token",
+                          "https://foo.localhost/token",
+                          "https://metadata.google.internal/computeMetadata/v1",
+                          "not a url",
+                          "https:///path"}) {
     CAPTURE(url);
     try {
       check_endpoint_url(url, false);
@@ -44,7 +57,8 @@ TEST_CASE("the development option allows http and loopback, never user info") {
 TEST_CASE("form encoding per RFC 6749 appendix B") {
   CHECK(form_escape("a b+c/d&e=f%g~h.i_j-k") == "a+b%2Bc%2Fd%26e%3Df%25g~h.i_j-k");
   CHECK(form_escape("é") == "%C3%A9");
-  CHECK(form_encode({{"grant_type", "client_credentials"}, {"scope", "a b"}}) == "grant_type=client_credentials&scope=a+b");
+  CHECK(form_encode({{"grant_type", "client_credentials"}, {"scope", "a b"}}) ==
+        "grant_type=client_credentials&scope=a+b");
   auto decoded = form_decode("a=1&b=x+y%2Bz&c=&d");
   REQUIRE(decoded);
   CHECK(*decoded == std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b", "x y+z"}, {"c", ""}, {"d", ""}});

@@ -38,11 +38,18 @@ sdk::ProviderSpec templated_spec() {
   s.authorization_endpoint = "https://{instance}.acme.example.com/authorize";
   s.token_endpoint = "https://login.acme.example.com/{tenant}/token";
   s.issuer = "https://login.acme.example.com/{tenant}";
-  s.config_fields = {
-      {.name = "instance", .label = "Instance", .description = "", .kind = sdk::FieldKind::host_label,
-       .required = true, .default_value = std::nullopt},
-      {.name = "tenant", .label = "Tenant", .description = "", .kind = sdk::FieldKind::dns_name, .required = true,
-       .default_value = "common"}};
+  s.config_fields = {{.name = "instance",
+                      .label = "Instance",
+                      .description = "",
+                      .kind = sdk::FieldKind::host_label,
+                      .required = true,
+                      .default_value = std::nullopt},
+                     {.name = "tenant",
+                      .label = "Tenant",
+                      .description = "",
+                      .kind = sdk::FieldKind::dns_name,
+                      .required = true,
+                      .default_value = "common"}};
   return s;
 }
 }  // namespace
