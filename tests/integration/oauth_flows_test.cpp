@@ -534,3 +534,40 @@ TEST_CASE("without the development option, a name resolving to a loopback addres
   }
   CHECK(lb.server.count("/token") == 0);
 }
+
+TEST_CASE("every built-in provider completes its flow against the loopback server") {
+  Loopback lb;
+  auto key = tessera::test::make_rsa_key();
+  lb.server.configure({{"clients", {{"robot@p.iam.gserviceaccount.com", {{"public_key", key.public_pem}}}}}});
+  const std::string sa_key = json::serialize(json::object{{"type", "service_account"},
+                                                          {"client_email", "robot@p.iam.gserviceaccount.com"},
+                                                          {"private_key", key.private_pem},
+                                                          {"token_uri", lb.server.endpoint("/token")}});
+  int flows = 0;
+  for (const auto* p : builtins().list()) {
+    CAPTURE(to_string(p->key()));
+    auto c = lb.config();
+    for (const auto& field : p->spec().config_fields)
+      if (field.required && !field.default_value) c.values[field.name] = "acme";
+    TokenResult t;
+    if (p->spec().grant_type == sdk::GrantType::authorization_code) {
+      t = lb.connect(*p, c);
+      CHECK(t.tokens.refresh_token);
+    } else if (p->spec().client_auth == sdk::ClientAuth::jwt_bearer) {
+      c.client_secret = sa_key;
+      c.token_endpoint.reset();
+      t = lb.engine.client_credentials(*p, c);
+    } else {
+      t = lb.engine.client_credentials(*p, c);
+      auto sent = lb.server.last_params("/token");
+      if (p->spec().default_scopes.empty())
+        CHECK_FALSE(sent.contains("scope"));
+      else
+        CHECK(sent.at("scope") == sdk::join_scopes(p->spec().default_scopes, " ").c_str());
+    }
+    CHECK_THAT(t.tokens.access_token, Catch::StartsWith("at-"));
+    CHECK(t.expires_at);
+    ++flows;
+  }
+  CHECK(flows == 25);
+}
