@@ -6,6 +6,7 @@ std::string_view to_string(ErrorCode code) noexcept {
   switch (code) {
     case ErrorCode::invalid_argument: return "invalid_argument";
     case ErrorCode::not_found: return "not_found";
+    case ErrorCode::conflict: return "conflict";
     case ErrorCode::invalid_spec: return "invalid_spec";
     case ErrorCode::duplicate_provider: return "duplicate_provider";
     case ErrorCode::reserved_id: return "reserved_id";

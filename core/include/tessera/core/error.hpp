@@ -10,7 +10,8 @@ namespace tessera {
 
 enum class ErrorCode {
   invalid_argument,    // the caller passed something unusable
-  not_found,           // no such provider, plugin, ...
+  not_found,           // no such provider, plugin, workspace, integration, ...
+  conflict,            // it already exists (a unique key is taken)
   invalid_spec,        // a provider's spec breaks the registry's rules
   duplicate_provider,  // (provider_id, grant_type) is already registered
   reserved_id,         // an id in a reserved namespace (custom_mcp_, ...)
