@@ -3,19 +3,13 @@
 //
 // Secrets come from a file or standard input, never from the command line, and are printed
 // only with --show-secrets.
-#include <termios.h>
-#include <unistd.h>
-
 #include <boost/json.hpp>
-#include <cstdlib>
-#include <ctime>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
+#include "cli/input.hpp"
 #include "cli/loopback_redirect.hpp"
 #include "cli/output.hpp"
 #include "tessera/core/oauth.hpp"
@@ -32,9 +26,6 @@ struct ProviderArgs {
   bool no_scope = false;
   std::vector<std::string> settings;  // key=value
   std::string authorization_endpoint, token_endpoint, revocation_endpoint;
-  bool insecure = false;
-  std::string ca_bundle;
-  int connect_timeout_ms = 5000, timeout_ms = 30000;
   bool show_secrets = false, json = false;
   // authorize only
   unsigned short port = 0;
@@ -43,7 +34,8 @@ struct ProviderArgs {
 };
 
 void add_provider_options(CLI::App* cmd, ProviderArgs& a, bool authorize) {
-  cmd->add_option("provider", a.provider, "Provider id, e.g. jamf")->required();
+  auto* provider = cmd->add_option("provider", a.provider, "Provider id, e.g. jamf");
+  if (authorize) provider->required();
   cmd->add_option("--client-id", a.client_id, "OAuth client id");
   cmd->add_option("--client-secret-file", a.client_secret_file,
                   "File holding the client secret (or a service-account JSON key); without it the secret is read "
@@ -58,12 +50,6 @@ void add_provider_options(CLI::App* cmd, ProviderArgs& a, bool authorize) {
   if (authorize)
     cmd->add_option("--authorization-endpoint", a.authorization_endpoint, "Override the authorization endpoint");
   cmd->add_option("--token-endpoint", a.token_endpoint, "Override the token endpoint");
-  cmd->add_option("--ca-bundle", a.ca_bundle, "PEM file of CAs to trust instead of the system's")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--connect-timeout-ms", a.connect_timeout_ms, "Connect timeout")->check(CLI::PositiveNumber);
-  cmd->add_option("--timeout-ms", a.timeout_ms, "Timeout of each request")->check(CLI::PositiveNumber);
-  cmd->add_flag("--insecure-dev-endpoints", a.insecure,
-                "DEVELOPMENT ONLY: allow http and loopback or private endpoint addresses");
   cmd->add_flag("--show-secrets", a.show_secrets, "Print tokens in full instead of masked");
   cmd->add_flag("--json", a.json, "Print JSON for scripts");
   if (authorize) {
@@ -73,65 +59,18 @@ void add_provider_options(CLI::App* cmd, ProviderArgs& a, bool authorize) {
   }
 }
 
-std::string read_secret(const ProviderArgs& a) {
-  std::string secret;
-  if (!a.client_secret_file.empty()) {
-    std::ifstream in(a.client_secret_file, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    secret = s.str();
-  } else if (::isatty(STDIN_FILENO)) {
-    std::cerr << "Client secret for " << a.provider << ": " << std::flush;
-    termios old{};
-    ::tcgetattr(STDIN_FILENO, &old);
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
-    std::getline(std::cin, secret);
-    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
-    std::cerr << "\n";
-  } else {
-    std::ostringstream s;
-    s << std::cin.rdbuf();
-    secret = s.str();
-  }
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-  if (secret.empty())
-    throw Error(ErrorCode::invalid_argument,
-                "no client secret given: pass --client-secret-file, pipe it on standard "
-                "input, or use --no-client-secret for a public client");
-  return secret;
-}
-
 sdk::ProviderConfig make_config(const ProviderArgs& a) {
   sdk::ProviderConfig c;
   c.client_id = a.client_id;
-  if (!a.no_client_secret) c.client_secret = read_secret(a);
+  if (!a.no_client_secret) c.client_secret = read_secret(a.client_secret_file, a.provider);
   if (a.no_scope)
     c.scopes = std::vector<std::string>{};
   else if (!a.scopes.empty())
     c.scopes = a.scopes;
-  for (const auto& kv : a.settings) {
-    auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw Error(ErrorCode::invalid_argument, "--config '" + kv + "' is not key=value");
-    c.values[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  c.values = parse_settings(a.settings);
   if (!a.authorization_endpoint.empty()) c.authorization_endpoint = a.authorization_endpoint;
   if (!a.token_endpoint.empty()) c.token_endpoint = a.token_endpoint;
   return c;
-}
-
-core::HttpOptions http_options(const ProviderArgs& a) {
-  core::HttpOptions o;
-  o.insecure_development = a.insecure;
-  o.ca_bundle = a.ca_bundle;
-  o.connect_timeout = std::chrono::milliseconds(a.connect_timeout_ms);
-  o.total_timeout = std::chrono::milliseconds(a.timeout_ms);
-  if (a.insecure)
-    std::cerr << "tessera: WARNING: --insecure-dev-endpoints is on: http and loopback/private endpoint addresses "
-                 "are allowed. Never use this outside development.\n";
-  return o;
 }
 
 const core::RegisteredProvider& find_provider(const core::ProviderRegistry& registry, const std::string& id,
@@ -142,21 +81,6 @@ const core::RegisteredProvider& find_provider(const core::ProviderRegistry& regi
                          : " for this grant type; `tessera providers show " + id + "` says which it has";
   throw Error(ErrorCode::not_found,
               "no provider '" + id + "' using the " + std::string(sdk::to_string(grant)) + " grant" + hint);
-}
-
-std::string mask(const std::string& secret, bool show) {
-  if (show) return secret;
-  return secret.substr(0, std::min<std::size_t>(4, secret.size() / 4)) + "...[masked, " +
-         std::to_string(secret.size()) + " characters; --show-secrets prints it]";
-}
-
-std::string iso8601(std::chrono::system_clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 void print_tokens(const core::RegisteredProvider& p, const core::TokenResult& t, const ProviderArgs& a) {
@@ -197,13 +121,16 @@ void add_oauth_commands(CLI::App& app, const GlobalOptions& options, Action& act
   auto token_args = std::make_shared<ProviderArgs>();
   CLI::App* token = app.add_subcommand("token", "Fetch a token with the client credentials grant and print it");
   add_provider_options(token, *token_args, false);
-  token->callback([&options, &action, token_args] {
+  add_token_get(token, options, action);
+  token->callback([&options, &action, token, token_args] {
+    if (token->get_subcommand("get")->parsed()) return;
+    if (token_args->provider.empty()) throw CLI::RequiredError("provider");
     action = [&options, token_args] {
       core::ProviderRegistry registry;
       load_registry(options, registry, true);
       const auto& p = find_provider(registry, token_args->provider, sdk::GrantType::client_credentials);
       sdk::ProviderConfig config = make_config(*token_args);
-      core::HttpClient http(http_options(*token_args));
+      core::HttpClient http(http_options(options));
       core::TokenResult result = core::OAuthEngine(http).client_credentials(p, config);
       print_tokens(p, result, *token_args);
       return kExitOk;
@@ -220,7 +147,7 @@ void add_oauth_commands(CLI::App& app, const GlobalOptions& options, Action& act
       load_registry(options, registry, true);
       const auto& p = find_provider(registry, auth_args->provider, sdk::GrantType::authorization_code);
       sdk::ProviderConfig config = make_config(*auth_args);
-      core::HttpClient http(http_options(*auth_args));
+      core::HttpClient http(http_options(options));
       core::OAuthEngine engine(http);
       LoopbackRedirect listener(auth_args->port);
       core::AuthorizationRequest request = engine.begin_authorization(p, config, listener.redirect_uri());

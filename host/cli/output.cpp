@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <ctime>
 #include <ostream>
 
 namespace tessera::host {
@@ -61,6 +62,21 @@ void print_table(std::ostream& out, const Row& header, const std::vector<Row>& r
   };
   print(header);
   for (const auto& r : rows) print(r);
+}
+
+std::string mask(const std::string& secret, bool show) {
+  if (show) return secret;
+  return secret.substr(0, std::min<std::size_t>(4, secret.size() / 4)) + "...[masked, " +
+         std::to_string(secret.size()) + " characters; --show-secrets prints it]";
+}
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 void print_json(std::ostream& out, const boost::json::value& value) {

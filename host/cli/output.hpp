@@ -2,6 +2,7 @@
 #pragma once
 
 #include <boost/json/fwd.hpp>
+#include <chrono>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -15,5 +16,11 @@ void print_table(std::ostream& out, const Row& header, const std::vector<Row>& r
 
 // One JSON document, pretty enough to read and stable enough to parse, then a newline.
 void print_json(std::ostream& out, const boost::json::value& value);
+
+// A secret as printed: in full with `show`, else its first characters and its length.
+std::string mask(const std::string& secret, bool show);
+
+// 2026-12-04T20:15:00Z
+std::string iso8601(std::chrono::system_clock::time_point t);
 
 }  // namespace tessera::host
