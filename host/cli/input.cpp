@@ -36,8 +36,9 @@ std::string read_secret(const std::string& file, const std::string& label) {
   }
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
   if (secret.empty())
-    throw Error(ErrorCode::invalid_argument, "no client secret given: pass --client-secret-file, pipe it on standard "
-                                             "input, or use --no-client-secret for a public client");
+    throw Error(ErrorCode::invalid_argument,
+                "no client secret given: pass --client-secret-file, pipe it on standard "
+                "input, or use --no-client-secret for a public client");
   return secret;
 }
 

@@ -63,7 +63,8 @@ sdk::GrantType resolve_grant(Context& ctx, const std::string& ws, const std::str
     throw Error(ErrorCode::not_found, "no provider '" + id + "' (built-in or custom in workspace '" + ws +
                                           "'); `tessera providers list` shows the built-in ones");
   if (grants.size() > 1)
-    throw UsageError("provider '" + id + "' exists for both grant types: pass --grant-type authorization_code or "
+    throw UsageError("provider '" + id +
+                     "' exists for both grant types: pass --grant-type authorization_code or "
                      "--grant-type client_credentials");
   return *grants.begin();
 }
@@ -181,8 +182,10 @@ void add_integrations(CLI::App& app, const GlobalOptions& options, Action& actio
       c.client_id = a->client_id;
       if (!a->secret_file.empty() || a->secret_stdin) c.client_secret = read_secret(a->secret_file, a->provider);
       if (a->no_secret) c.client_secret = std::string();
-      if (a->no_scope) c.scopes = std::vector<std::string>{};
-      else if (!a->scopes.empty()) c.scopes = a->scopes;
+      if (a->no_scope)
+        c.scopes = std::vector<std::string>{};
+      else if (!a->scopes.empty())
+        c.scopes = a->scopes;
       c.values = parse_settings(a->settings);
       if (!a->authorization_endpoint.empty()) c.authorization_endpoint = a->authorization_endpoint;
       if (!a->token_endpoint.empty()) c.token_endpoint = a->token_endpoint;
@@ -195,10 +198,12 @@ void add_integrations(CLI::App& app, const GlobalOptions& options, Action& actio
   });
 
   CLI::App* connect = in->add_subcommand(
-      "connect", "Connect: the authorization code flow through a loopback redirect, or fetch a client-credentials token");
+      "connect",
+      "Connect: the authorization code flow through a loopback redirect, or fetch a client-credentials token");
   add_key_args(connect, *a);
   connect->add_option("--port", a->port, "Port of the loopback redirect listener (default: any free port)");
-  connect->add_option("--wait-seconds", a->wait_seconds, "How long to wait for the browser")->check(CLI::PositiveNumber);
+  connect->add_option("--wait-seconds", a->wait_seconds, "How long to wait for the browser")
+      ->check(CLI::PositiveNumber);
   connect->add_flag("--open", a->open, "Open the authorization URL in the default browser (xdg-open)");
   connect->callback([&, a] {
     action = [&options, a] {
@@ -209,7 +214,8 @@ void add_integrations(CLI::App& app, const GlobalOptions& options, Action& actio
       } else {
         LoopbackRedirect listener(a->port);
         auto start = ctx.service->begin_connect(key, cli_actor(), listener.redirect_uri());
-        std::cerr << "Open this URL in a browser and sign in:\n" << start.authorization_url << "\n"
+        std::cerr << "Open this URL in a browser and sign in:\n"
+                  << start.authorization_url << "\n"
                   << "Waiting for the redirect to " << listener.redirect_uri() << " ...\n";
         if (a->open && start.authorization_url.find('\'') == std::string::npos) {
           std::string command = "xdg-open '" + start.authorization_url + "' >/dev/null 2>&1 &";
@@ -218,8 +224,8 @@ void add_integrations(CLI::App& app, const GlobalOptions& options, Action& actio
         auto response = listener.wait(start.state, std::chrono::seconds(a->wait_seconds));
         ctx.service->complete_connect(response, cli_actor(), cli_actor());
       }
-      std::cout << "connected " << key.provider_id << " (" << sdk::to_string(key.grant_type) << ") in "
-                << key.workspace << "\n";
+      std::cout << "connected " << key.provider_id << " (" << sdk::to_string(key.grant_type) << ") in " << key.workspace
+                << "\n";
       return kExitOk;
     };
   });
@@ -238,7 +244,8 @@ void add_integrations(CLI::App& app, const GlobalOptions& options, Action& actio
       std::vector<core::IntegrationRecord> records;
       if (!status_args->provider.empty()) {
         auto key = key_of(ctx, *status_args);
-        if (auto r = ctx.service->find(key)) records.push_back(*r);
+        if (auto r = ctx.service->find(key))
+          records.push_back(*r);
         else if (!*status_json_flag) {
           std::cout << key.provider_id << " (" << sdk::to_string(key.grant_type) << "): not_configured\n";
           return kExitOk;
@@ -274,12 +281,16 @@ void add_integrations(CLI::App& app, const GlobalOptions& options, Action& actio
       };
     });
   };
-  simple("test", "Check that the integration yields a usable access token", [](Context& ctx, const core::IntegrationKey& key) {
-    if (key.grant_type == sdk::GrantType::client_credentials) ctx.service->connect_client_credentials(key, cli_actor());
-    else ctx.service->access_token(key);
-    std::cout << "ok: " << key.provider_id << " (" << sdk::to_string(key.grant_type) << ") yields an access token\n";
-    return kExitOk;
-  });
+  simple("test", "Check that the integration yields a usable access token",
+         [](Context& ctx, const core::IntegrationKey& key) {
+           if (key.grant_type == sdk::GrantType::client_credentials)
+             ctx.service->connect_client_credentials(key, cli_actor());
+           else
+             ctx.service->access_token(key);
+           std::cout << "ok: " << key.provider_id << " (" << sdk::to_string(key.grant_type)
+                     << ") yields an access token\n";
+           return kExitOk;
+         });
   simple("disconnect", "Revoke the tokens at the provider when it can, then wipe them here",
          [](Context& ctx, const core::IntegrationKey& key) {
            auto problem = ctx.service->disconnect(key, cli_actor());
@@ -352,11 +363,14 @@ void add_custom_providers(CLI::App& app, const GlobalOptions& options, Action& a
       if (a->no_pkce) r.pkce = false;
       if (!a->client_auth.empty()) r.client_auth = sdk::parse_client_auth(a->client_auth);
       if (r.issuer.empty() && r.token_endpoint.empty())
-        throw UsageError("give --issuer, or the endpoints (--token-endpoint, and --authorization-endpoint for the "
-                         "authorization code grant)");
+        throw UsageError(
+            "give --issuer, or the endpoints (--token-endpoint, and --authorization-endpoint for the "
+            "authorization code grant)");
       auto d = ctx.service->create_custom_provider(a->workspace, r, cli_actor());
-      if (a->json) print_json(std::cout, definition_json(d));
-      else std::cout << "created custom provider " << d.id << " (" << sdk::to_string(d.grant_type) << ")\n";
+      if (a->json)
+        print_json(std::cout, definition_json(d));
+      else
+        std::cout << "created custom provider " << d.id << " (" << sdk::to_string(d.grant_type) << ")\n";
       return kExitOk;
     };
   });
@@ -377,7 +391,8 @@ void add_custom_providers(CLI::App& app, const GlobalOptions& options, Action& a
         return kExitOk;
       }
       std::vector<Row> rows;
-      for (const auto& d : defs) rows.push_back({d.id, std::string(sdk::to_string(d.grant_type)), d.name, d.token_endpoint});
+      for (const auto& d : defs)
+        rows.push_back({d.id, std::string(sdk::to_string(d.grant_type)), d.name, d.token_endpoint});
       print_table(std::cout, {"ID", "GRANT TYPE", "NAME", "TOKEN ENDPOINT"}, rows);
       return kExitOk;
     };
@@ -418,7 +433,8 @@ void add_token_get(CLI::App* token, const GlobalOptions& options, Action& action
     bool show = false, json = false;
   };
   auto a = std::make_shared<Args>();
-  CLI::App* get = token->add_subcommand("get", "Print a usable access token of a stored integration (refreshed when due)");
+  CLI::App* get =
+      token->add_subcommand("get", "Print a usable access token of a stored integration (refreshed when due)");
   add_key_args(get, *a);
   get->add_flag("--show-secrets", a->show, "Print the token in full instead of masked");
   get->add_flag("--json", a->json, "Print JSON for scripts");
@@ -443,11 +459,12 @@ void add_store_commands(CLI::App& app, const GlobalOptions& options, Action& act
       "rotate", "Re-encrypt every stored secret under the newest key (with the key file: a new key is added first)");
   rotate->callback([&] {
     action = [&options] {
-      const auto db = options.database.empty() ? core::default_database_path() : std::filesystem::path(options.database);
+      const auto db =
+          options.database.empty() ? core::default_database_path() : std::filesystem::path(options.database);
       const auto key_file = core::key_file_for(db);
       auto store = core::open_sqlite_store(db, core::KeyRing::load(key_file));  // proves the keys fit first
-      core::KeyRing ring = core::KeyRing::from_environment() ? core::KeyRing::load(key_file)
-                                                             : core::KeyRing::add_key_to_file(key_file);
+      core::KeyRing ring =
+          core::KeyRing::from_environment() ? core::KeyRing::load(key_file) : core::KeyRing::add_key_to_file(key_file);
       std::size_t n = store->reencrypt(ring);
       store->audit({"*", "keys_rotated", "", "", cli_actor(), "key " + ring.newest().id, {}});
       std::cout << "re-encrypted " << n << " values under key " << ring.newest().id << "\n";
@@ -469,8 +486,12 @@ void add_store_commands(CLI::App& app, const GlobalOptions& options, Action& act
       if (*audit_json) {
         json::array out;
         for (const auto& e : events)
-          out.push_back(json::object{{"at", iso8601(e.at)}, {"workspace", e.workspace}, {"event", e.event},
-                                     {"provider", e.provider_id}, {"grant_type", e.grant_type}, {"actor", e.actor},
+          out.push_back(json::object{{"at", iso8601(e.at)},
+                                     {"workspace", e.workspace},
+                                     {"event", e.event},
+                                     {"provider", e.provider_id},
+                                     {"grant_type", e.grant_type},
+                                     {"actor", e.actor},
                                      {"detail", e.detail}});
         print_json(std::cout, out);
         return kExitOk;

@@ -237,7 +237,7 @@ TEST_CASE("Google service accounts: a signed JWT assertion (RFC 7523) to the key
   }
 }
 
-TEST_CASE("Microsoft: the tenant is substituted into the endpoints; client_secret_basic") {
+TEST_CASE("Microsoft: the tenant is substituted into the endpoints, client_secret_basic") {
   const auto& p = builtin("microsoft_graph", sdk::GrantType::client_credentials);
   sdk::ProviderConfig c;
   c.client_id = "app";
@@ -413,7 +413,7 @@ TEST_CASE("token response shapes: form bodies, string and missing expires_in, JW
   CHECK(*jwt.expires_at < now + std::chrono::seconds(610));
 }
 
-TEST_CASE("retries: client credentials repeat after a transient failure; a code exchange never") {
+TEST_CASE("retries: client credentials repeat after a transient failure, a code exchange never") {
   Loopback lb;
   const auto& jamf = builtin("jamf", sdk::GrantType::client_credentials);
   auto c = lb.config();

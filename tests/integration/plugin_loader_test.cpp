@@ -187,7 +187,7 @@ TEST_CASE("a duplicate key names both files and keeps the first") {
   CHECK(registry.contains({"fixture_dup_b_only", sdk::GrantType::authorization_code}));
 }
 
-TEST_CASE("hooks that throw become errors; the host carries on") {
+TEST_CASE("hooks that throw become errors, the host carries on") {
   ProviderRegistry registry;
   auto r = load_plugin(fixture("hook_throws"), registry);
   REQUIRE(r.status == PluginStatus::loaded);

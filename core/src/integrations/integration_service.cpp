@@ -13,11 +13,13 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-std::string grant_name(sdk::GrantType g) { return std::string(sdk::to_string(g)); }
+std::string grant_name(sdk::GrantType g) {
+  return std::string(sdk::to_string(g));
+}
 
 AuditEvent audit_for(const IntegrationKey& key, std::string event, const std::string& actor, std::string detail = {}) {
-  return AuditEvent{key.workspace, std::move(event), key.provider_id, grant_name(key.grant_type), actor,
-                    std::move(detail), {}};
+  return AuditEvent{
+      key.workspace, std::move(event), key.provider_id, grant_name(key.grant_type), actor, std::move(detail), {}};
 }
 
 std::string describe(const IntegrationKey& key) {
@@ -28,7 +30,9 @@ bool usable(const IntegrationRecord& r, TimePoint now) {
   return r.access_token && (!r.expires_at || *r.expires_at > now);
 }
 
-AccessToken token_of(const IntegrationRecord& r) { return {*r.access_token, r.token_type, r.expires_at}; }
+AccessToken token_of(const IntegrationRecord& r) {
+  return {*r.access_token, r.token_type, r.expires_at};
+}
 
 class CustomAuthorizationCodeProvider final : public sdk::AuthorizationCodeOAuthProvider {
  public:
@@ -43,8 +47,7 @@ class CustomClientCredentialsProvider final : public sdk::ClientCredentialsOAuth
 std::string make_owner_id() {
   char host[128] = {};
   ::gethostname(host, sizeof host - 1);
-  return std::string(host) + ":" + std::to_string(::getpid()) + ":" +
-         crypto::base64url_encode(crypto::random_bytes(6));
+  return std::string(host) + ":" + std::to_string(::getpid()) + ":" + crypto::base64url_encode(crypto::random_bytes(6));
 }
 
 }  // namespace
@@ -138,8 +141,8 @@ bool IntegrationService::is_fresh(const IntegrationRecord& r, TimePoint now) con
 
 TokenUpdate IntegrationService::to_update(const TokenResult& result, const RegisteredProvider& p,
                                           const std::string& user_id) const {
-  TokenUpdate u{result.tokens.access_token, result.tokens.refresh_token, result.tokens.token_type, result.expires_at,
-                result.granted_scopes, user_id};
+  TokenUpdate u{result.tokens.access_token, result.tokens.refresh_token, result.tokens.token_type,
+                result.expires_at,          result.granted_scopes,       user_id};
   // Unknown lifetime: client-credentials tokens are re-fetched after a while; authorization
   // code tokens (GitHub's, say) are taken not to expire.
   if (!u.expires_at && p.spec().grant_type == sdk::GrantType::client_credentials)
@@ -153,9 +156,14 @@ ConnectStart IntegrationService::begin_connect(const IntegrationKey& key, const 
   if (!record) throw Error(ErrorCode::not_found, describe(key) + " is not configured; configure it first");
   RegisteredProvider p = provider(key.workspace, key.provider_id, key.grant_type);
   AuthorizationRequest request = engine_.begin_authorization(p, record->config, redirect_uri);
-  PendingAuthorization pending{request.state,        key.workspace,         user_id,
-                               key.provider_id,      key.grant_type,        redirect_uri,
-                               request.code_verifier, Clock::now() + options_.pending_lifetime};
+  PendingAuthorization pending{request.state,
+                               key.workspace,
+                               user_id,
+                               key.provider_id,
+                               key.grant_type,
+                               redirect_uri,
+                               request.code_verifier,
+                               Clock::now() + options_.pending_lifetime};
   store_.put_pending(pending);
   return {request.url, request.state, pending.expires_at};
 }
@@ -167,8 +175,9 @@ IntegrationKey IntegrationService::complete_connect(const AuthorizationResponse&
     throw Error(ErrorCode::protocol, "the redirect carries no state; start the connection again");
   auto pending = store_.take_pending(response.state);
   if (!pending)
-    throw Error(ErrorCode::protocol, "this authorization is unknown or was already completed (a state works once); "
-                                     "start the connection again");
+    throw Error(ErrorCode::protocol,
+                "this authorization is unknown or was already completed (a state works once); "
+                "start the connection again");
   if (pending->expires_at < Clock::now())
     throw Error(ErrorCode::protocol, "this authorization expired (they last " +
                                          std::to_string(options_.pending_lifetime.count()) +
@@ -204,7 +213,8 @@ AccessToken IntegrationService::access_token(const IntegrationKey& key) {
   auto record = store_.find_integration(key);
   if (!record) throw Error(ErrorCode::not_found, describe(key) + " is not configured");
   if (record->reauth_required)
-    throw Error(ErrorCode::reconnect_needed, describe(key) + " must be connected again (the provider refused its grant)");
+    throw Error(ErrorCode::reconnect_needed,
+                describe(key) + " must be connected again (the provider refused its grant)");
   if (is_fresh(*record, Clock::now())) return token_of(*record);
   return refresh_single_flight(key);
 }
@@ -243,7 +253,8 @@ AccessToken IntegrationService::refresh_with_lease(const IntegrationKey& key) {
     auto record = store_.find_integration(key);
     if (!record) throw Error(ErrorCode::not_found, describe(key) + " was deleted");
     if (record->reauth_required)
-      throw Error(ErrorCode::reconnect_needed, describe(key) + " must be connected again (the provider refused its grant)");
+      throw Error(ErrorCode::reconnect_needed,
+                  describe(key) + " must be connected again (the provider refused its grant)");
     const auto now = Clock::now();
     if (is_fresh(*record, now)) return token_of(*record);
     if (record->next_attempt_at && *record->next_attempt_at > now) {
@@ -253,7 +264,8 @@ AccessToken IntegrationService::refresh_with_lease(const IntegrationKey& key) {
     }
 
     if (!store_.try_acquire_lease(key, owner_id_, now + options_.lease_duration, now)) {
-      if (!waited) log_event(LogLevel::debug, "refresh.waiting", {{"workspace", key.workspace}, {"provider", key.provider_id}});
+      if (!waited)
+        log_event(LogLevel::debug, "refresh.waiting", {{"workspace", key.workspace}, {"provider", key.provider_id}});
       waited = true;
       if (Clock::now() > give_up)
         throw Error(ErrorCode::transient, "waited too long for another process to refresh " + describe(key));
@@ -276,8 +288,8 @@ AccessToken IntegrationService::refresh_with_lease(const IntegrationKey& key) {
       throw Error(ErrorCode::reconnect_needed,
                   describe(key) + " has expired and has no refresh token; connect it again");
     }
-    const std::array<LogField, 3> ids{{{"workspace", key.workspace}, {"provider", key.provider_id},
-                                       {"grant", sdk::to_string(key.grant_type)}}};
+    const std::array<LogField, 3> ids{
+        {{"workspace", key.workspace}, {"provider", key.provider_id}, {"grant", sdk::to_string(key.grant_type)}}};
     try {
       TokenResult result = client_credentials ? engine_.client_credentials(p, record->config)
                                               : engine_.refresh(p, record->config, *record->refresh_token);
@@ -295,9 +307,11 @@ AccessToken IntegrationService::refresh_with_lease(const IntegrationKey& key) {
         next = Clock::now() + std::min<std::chrono::milliseconds>(delay, options_.backoff_max);
       }
       const std::string result = std::string(tessera::to_string(e.code())) + ": " + e.what();
-      store_.record_refresh_failure(key, result, reauth, next, owner_id_,
-                                    audit_for(key, "refresh_failed", "tessera", std::string(tessera::to_string(e.code()))));
-      log_event(LogLevel::warn, "refresh.failed", {ids[0], ids[1], ids[2], {"class", tessera::to_string(e.code())}, {"error", e.what()}});
+      store_.record_refresh_failure(
+          key, result, reauth, next, owner_id_,
+          audit_for(key, "refresh_failed", "tessera", std::string(tessera::to_string(e.code()))));
+      log_event(LogLevel::warn, "refresh.failed",
+                {ids[0], ids[1], ids[2], {"class", tessera::to_string(e.code())}, {"error", e.what()}});
       if (!reauth && is_transient(e.code()) && usable(*record, Clock::now())) return token_of(*record);
       throw;
     }
@@ -373,8 +387,8 @@ CustomProviderDefinition IntegrationService::create_custom_provider(const std::s
       throw Error(ErrorCode::invalid_spec, message);
     }
     try {
-      store_.insert_custom_provider(d, AuditEvent{workspace, "custom_provider_created", d.id, grant_name(d.grant_type),
-                                                  actor, d.name, {}});
+      store_.insert_custom_provider(
+          d, AuditEvent{workspace, "custom_provider_created", d.id, grant_name(d.grant_type), actor, d.name, {}});
       d.created_at = Clock::now();
       return d;
     } catch (const Error& e) {
@@ -396,8 +410,8 @@ void IntegrationService::update_custom_provider(const CustomProviderDefinition& 
 
 void IntegrationService::delete_custom_provider(const std::string& workspace, const std::string& id,
                                                 sdk::GrantType grant, const std::string& actor) {
-  if (!store_.delete_custom_provider(workspace, id, grant,
-                                     AuditEvent{workspace, "custom_provider_deleted", id, grant_name(grant), actor, "", {}}))
+  if (!store_.delete_custom_provider(
+          workspace, id, grant, AuditEvent{workspace, "custom_provider_deleted", id, grant_name(grant), actor, "", {}}))
     throw Error(ErrorCode::not_found, "no custom provider '" + id + "' in workspace '" + workspace + "'");
 }
 

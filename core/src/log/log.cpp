@@ -35,9 +35,12 @@ void append_value(std::string& line, std::string_view value) {
   line += '"';
   for (char c : value) {
     if (c == '"' || c == '\\') line += '\\';
-    if (c == '\n') line += "\\n";
-    else if (static_cast<unsigned char>(c) < 0x20) line += ' ';
-    else line += c;
+    if (c == '\n')
+      line += "\\n";
+    else if (static_cast<unsigned char>(c) < 0x20)
+      line += ' ';
+    else
+      line += c;
   }
   line += '"';
 }
@@ -52,7 +55,9 @@ LogLevel log_level_from_environment() {
   return LogLevel::warn;
 }
 
-void set_log_level(LogLevel level) { g_level = level; }
+void set_log_level(LogLevel level) {
+  g_level = level;
+}
 
 void set_log_sink(LogSink sink) {
   std::lock_guard lock(g_mutex);

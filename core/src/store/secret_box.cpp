@@ -49,8 +49,9 @@ std::array<unsigned char, 32> decode_key(std::string_view text, const std::strin
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
   auto bytes = crypto::base64_decode(text);
   if (!bytes || bytes->size() != 32)
-    throw Error(ErrorCode::configuration, where + " holds a key that is not base64 of exactly 32 bytes; generate one "
-                                                  "with `openssl rand -base64 32`");
+    throw Error(ErrorCode::configuration, where +
+                                              " holds a key that is not base64 of exactly 32 bytes; generate one "
+                                              "with `openssl rand -base64 32`");
   std::array<unsigned char, 32> key{};
   std::copy(bytes->begin(), bytes->end(), key.begin());
   return key;
@@ -74,7 +75,8 @@ std::vector<std::array<unsigned char, 32>> read_key_file(const std::filesystem::
 void write_key_file(const std::filesystem::path& file, const std::vector<std::array<unsigned char, 32>>& keys,
                     bool exclusive = false) {
   std::string text = "# Tessera encryption keys, newest first. Losing this file loses every stored secret.\n";
-  for (const auto& k : keys) text += crypto::base64_encode(std::string_view(reinterpret_cast<const char*>(k.data()), 32)) + "\n";
+  for (const auto& k : keys)
+    text += crypto::base64_encode(std::string_view(reinterpret_cast<const char*>(k.data()), 32)) + "\n";
   const auto tmp = file.string() + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw Error(ErrorCode::io_error, "cannot write the key file " + tmp);

@@ -102,7 +102,9 @@ constexpr const char* kIntegrationColumns =
 std::int64_t millis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-TimePoint from_millis(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+TimePoint from_millis(std::int64_t ms) {
+  return TimePoint(std::chrono::milliseconds(ms));
+}
 
 std::string to_json(const std::vector<std::string>& v) {
   json::array a;
@@ -150,16 +152,22 @@ sdk::GrantType grant_of(const std::string& text) {
 }
 
 void bind_optional(SQLite::Statement& q, int index, const std::optional<std::string>& v) {
-  if (v) q.bind(index, *v);
-  else q.bind(index);
+  if (v)
+    q.bind(index, *v);
+  else
+    q.bind(index);
 }
 void bind_optional_time(SQLite::Statement& q, int index, const std::optional<TimePoint>& v) {
-  if (v) q.bind(index, static_cast<std::int64_t>(millis(*v)));
-  else q.bind(index);
+  if (v)
+    q.bind(index, static_cast<std::int64_t>(millis(*v)));
+  else
+    q.bind(index);
 }
 void bind_blob(SQLite::Statement& q, int index, const std::optional<std::string>& v) {
-  if (v) q.bind(index, v->data(), static_cast<int>(v->size()));
-  else q.bind(index);
+  if (v)
+    q.bind(index, v->data(), static_cast<int>(v->size()));
+  else
+    q.bind(index);
 }
 std::optional<std::string> column_blob(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
@@ -177,8 +185,9 @@ std::optional<TimePoint> column_time(const SQLite::Column& c) {
 class SqliteStore final : public Store {
  public:
   SqliteStore(const std::filesystem::path& file, KeyRing keys, StoreOptions options)
-      : keys_(std::move(keys)), db_(prepare_file(file), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                    static_cast<int>(options.busy_timeout.count())) {
+      : keys_(std::move(keys)),
+        db_(prepare_file(file), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+            static_cast<int>(options.busy_timeout.count())) {
     db_.exec("PRAGMA foreign_keys = ON");
     db_.exec("PRAGMA journal_mode = WAL");
     db_.exec("PRAGMA synchronous = NORMAL");
@@ -281,8 +290,9 @@ WHERE workspace = ?1 AND provider_id = ?2 AND grant_type = ?3)sql";
       SQLite::Statement q(db_, sql);
       bind_key(q, key);
       bind_blob(q, 4, keys_.seal(t.access_token, slot(key, "access_token")));
-      bind_blob(q, 5, t.refresh_token ? std::optional<std::string>(keys_.seal(*t.refresh_token, slot(key, "refresh_token")))
-                                      : std::nullopt);
+      bind_blob(q, 5,
+                t.refresh_token ? std::optional<std::string>(keys_.seal(*t.refresh_token, slot(key, "refresh_token")))
+                                : std::nullopt);
       q.bind(6, t.token_type);
       bind_optional_time(q, 7, t.expires_at);
       q.bind(8, to_json(t.granted_scopes));
@@ -318,8 +328,7 @@ WHERE workspace = ?1 AND provider_id = ?2 AND grant_type = ?3)sql");
     });
   }
 
-  bool try_acquire_lease(const IntegrationKey& key, const std::string& owner, TimePoint until,
-                         TimePoint now) override {
+  bool try_acquire_lease(const IntegrationKey& key, const std::string& owner, TimePoint until, TimePoint now) override {
     bool taken = false;
     write([&] {
       SQLite::Statement q(db_, R"sql(
@@ -389,8 +398,9 @@ INSERT INTO pending_authorizations (state_hash, workspace, user_id, provider_id,
       q.bind(4, p.provider_id);
       q.bind(5, std::string(sdk::to_string(p.grant_type)));
       q.bind(6, p.redirect_uri);
-      bind_blob(q, 7, p.code_verifier.empty() ? std::nullopt
-                                              : std::optional<std::string>(keys_.seal(p.code_verifier, pending_slot(hash))));
+      bind_blob(q, 7,
+                p.code_verifier.empty() ? std::nullopt
+                                        : std::optional<std::string>(keys_.seal(p.code_verifier, pending_slot(hash))));
       q.bind(8, static_cast<std::int64_t>(millis(p.expires_at)));
       q.exec();
     });
@@ -435,7 +445,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?))sql");
         q.exec();
       } catch (const SQLite::Exception& e) {
         if (e.getErrorCode() == SQLITE_CONSTRAINT)
-          throw Error(ErrorCode::conflict, "custom provider '" + d.id + "' (" + std::string(sdk::to_string(d.grant_type)) +
+          throw Error(ErrorCode::conflict, "custom provider '" + d.id + "' (" +
+                                               std::string(sdk::to_string(d.grant_type)) +
                                                ") already exists in workspace '" + d.workspace + "'");
         throw;
       }
@@ -520,8 +531,9 @@ WHERE workspace = ?1 AND id = ?2 AND grant_type = ?3)sql");
   std::size_t reencrypt(const KeyRing& ring) override {
     std::size_t count = 0;
     write([&] {
-      SQLite::Statement rows(db_, "SELECT workspace, provider_id, grant_type, client_secret, access_token, "
-                                  "refresh_token FROM integrations");
+      SQLite::Statement rows(db_,
+                             "SELECT workspace, provider_id, grant_type, client_secret, access_token, "
+                             "refresh_token FROM integrations");
       struct Row {
         IntegrationKey key;
         std::optional<std::string> values[3];
@@ -547,8 +559,9 @@ WHERE workspace = ?1 AND id = ?2 AND grant_type = ?3)sql");
           u.exec();
           ++count;
         }
-      SQLite::Statement pending(db_, "SELECT state_hash, code_verifier FROM pending_authorizations WHERE code_verifier "
-                                     "IS NOT NULL");
+      SQLite::Statement pending(db_,
+                                "SELECT state_hash, code_verifier FROM pending_authorizations WHERE code_verifier "
+                                "IS NOT NULL");
       std::vector<std::pair<std::string, std::string>> verifiers;
       while (pending.executeStep())
         verifiers.emplace_back(pending.getColumn(0).getString(), *column_blob(pending.getColumn(1)));
@@ -579,7 +592,8 @@ WHERE workspace = ?1 AND id = ?2 AND grant_type = ?3)sql");
       ::chmod(file.parent_path().c_str(), 0700);
     }
     int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) throw Error(ErrorCode::io_error, "cannot open the database " + file.string() + ": " + std::strerror(errno));
+    if (fd < 0)
+      throw Error(ErrorCode::io_error, "cannot open the database " + file.string() + ": " + std::strerror(errno));
     ::fchmod(fd, 0600);  // secrets are sealed, but their metadata is nobody else's business either
     ::close(fd);
     return file.string();
@@ -611,13 +625,16 @@ WHERE workspace = ?1 AND id = ?2 AND grant_type = ?3)sql");
 
   void require_workspace(const std::string& name) {
     if (!workspace_exists_locked(name))
-      throw Error(ErrorCode::not_found, "no workspace '" + name + "'; create it with `tessera workspaces create " + name + "`");
+      throw Error(ErrorCode::not_found,
+                  "no workspace '" + name + "'; create it with `tessera workspaces create " + name + "`");
   }
 
   static SecretSlot slot(const IntegrationKey& key, std::string_view column) {
     return SecretSlot{"integrations", key.row_identity(), column};
   }
-  static SecretSlot pending_slot(const std::string& hash) { return SecretSlot{"pending_authorizations", hash, "code_verifier"}; }
+  static SecretSlot pending_slot(const std::string& hash) {
+    return SecretSlot{"pending_authorizations", hash, "code_verifier"};
+  }
 
   static void bind_key(SQLite::Statement& q, const IntegrationKey& key) {
     q.bind(1, key.workspace);
@@ -655,7 +672,8 @@ WHERE workspace = ?1 AND id = ?2 AND grant_type = ?3)sql");
     d.default_scopes = strings_from_json(q.getColumn("default_scopes").getString());
     d.scope_separator = q.getColumn("scope_separator").getString();
     d.pkce = q.getColumn("pkce").getInt() != 0;
-    d.client_auth = sdk::parse_client_auth(q.getColumn("client_auth").getString()).value_or(sdk::ClientAuth::client_secret_basic);
+    d.client_auth =
+        sdk::parse_client_auth(q.getColumn("client_auth").getString()).value_or(sdk::ClientAuth::client_secret_basic);
     d.created_at = from_millis(q.getColumn("created_at").getInt64());
     return d;
   }
@@ -688,8 +706,9 @@ WHERE workspace = ?1 AND id = ?2 AND grant_type = ?3)sql");
   }
 
   void insert_audit(const AuditEvent& e) {
-    SQLite::Statement q(db_, "INSERT INTO audit_events (workspace, at, event, provider_id, grant_type, actor, detail) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    SQLite::Statement q(db_,
+                        "INSERT INTO audit_events (workspace, at, event, provider_id, grant_type, actor, detail) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)");
     q.bind(1, e.workspace);
     q.bind(2, static_cast<std::int64_t>(millis(e.at == TimePoint{} ? Clock::now() : e.at)));
     q.bind(3, e.event);
@@ -702,8 +721,9 @@ WHERE workspace = ?1 AND id = ?2 AND grant_type = ?3)sql");
 
   void write_canary(const KeyRing& ring) {
     std::string sealed = ring.seal("tessera", {"meta", "canary", "value"});
-    SQLite::Statement q(db_, "INSERT INTO meta (key, value) VALUES ('canary', ?) ON CONFLICT (key) DO UPDATE SET value = "
-                             "excluded.value");
+    SQLite::Statement q(db_,
+                        "INSERT INTO meta (key, value) VALUES ('canary', ?) ON CONFLICT (key) DO UPDATE SET value = "
+                        "excluded.value");
     q.bind(1, sealed.data(), static_cast<int>(sealed.size()));
     q.exec();
   }
@@ -719,10 +739,10 @@ WHERE workspace = ?1 AND id = ?2 AND grant_type = ?3)sql");
     }
     const int known = static_cast<int>(kMigrations.size());
     if (current > known)
-      throw Error(ErrorCode::configuration,
-                  "the database " + db_.getFilename() + " has schema version " + std::to_string(current) +
-                      ", newer than this Tessera understands (" + std::to_string(known) +
-                      "); upgrade Tessera, or point it at another database with --db");
+      throw Error(ErrorCode::configuration, "the database " + db_.getFilename() + " has schema version " +
+                                                std::to_string(current) + ", newer than this Tessera understands (" +
+                                                std::to_string(known) +
+                                                "); upgrade Tessera, or point it at another database with --db");
     for (int v = current + 1; v <= known; ++v) {
       db_.exec(kMigrations[static_cast<std::size_t>(v - 1)]);
       SQLite::Statement q(db_, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)");
@@ -743,8 +763,7 @@ WHERE workspace = ?1 AND id = ?2 AND grant_type = ?3)sql");
         for (const auto& k : keys_.keys()) configured += (configured.empty() ? "" : ", ") + k.id;
         throw Error(ErrorCode::configuration,
                     "the configured encryption keys (" + configured + ") cannot open the database " +
-                        db_.getFilename() + ", which was sealed with key " +
-                        KeyRing::key_id_of(sealed).value_or("?") +
+                        db_.getFilename() + ", which was sealed with key " + KeyRing::key_id_of(sealed).value_or("?") +
                         ": set TESSERA_ENCRYPTION_KEY (or restore the key file) to that key; nothing was changed");
       }
     } else {
@@ -760,7 +779,9 @@ std::string IntegrationKey::row_identity() const {
   return workspace + "/" + provider_id + "/" + std::string(sdk::to_string(grant_type));
 }
 
-int sqlite_schema_version() { return static_cast<int>(kMigrations.size()); }
+int sqlite_schema_version() {
+  return static_cast<int>(kMigrations.size());
+}
 
 std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& file, KeyRing keys, StoreOptions options) {
   try {
@@ -774,9 +795,12 @@ std::filesystem::path default_database_path() {
   if (const char* db = std::getenv("TESSERA_DB"); db && *db) return db;
   if (const char* home = std::getenv("TESSERA_HOME"); home && *home) return std::filesystem::path(home) / "tessera.db";
   std::filesystem::path data;
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) data = xdg;
-  else if (const char* home = std::getenv("HOME"); home && *home) data = std::filesystem::path(home) / ".local" / "share";
-  else data = ".";
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
+    data = xdg;
+  else if (const char* home = std::getenv("HOME"); home && *home)
+    data = std::filesystem::path(home) / ".local" / "share";
+  else
+    data = ".";
   return data / "tessera" / "tessera.db";
 }
 

@@ -30,7 +30,8 @@ TEST_CASE("sealed values open in their slot and nowhere else") {
   SECTION("another row, column or table") {
     CHECK_THROWS_WITH(ring.open(sealed, {"integrations", "acme/slack/authorization_code", "access_token"}),
                       Catch::Contains("integrity check"));
-    CHECK_THROWS_WITH(ring.open(sealed, {"integrations", kSlot.row, "refresh_token"}), Catch::Contains("integrity check"));
+    CHECK_THROWS_WITH(ring.open(sealed, {"integrations", kSlot.row, "refresh_token"}),
+                      Catch::Contains("integrity check"));
     CHECK_THROWS_AS(ring.open(sealed, {"pending_authorizations", kSlot.row, "access_token"}), Error);
   }
   SECTION("every flipped bit is detected") {
@@ -79,7 +80,8 @@ TEST_CASE("keys from TESSERA_ENCRYPTION_KEY or a 0600 key file") {
   REQUIRE(rotated.keys().size() == 2);
   CHECK(rotated.keys()[1].id == created.newest().id);
 
-  std::filesystem::permissions(dir / "tessera.key", std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  std::filesystem::permissions(dir / "tessera.key", std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
   CHECK_THROWS_WITH(KeyRing::load(dir / "tessera.key"), Catch::Contains("chmod 600"));
 
   auto k1 = crypto::base64_encode(std::string(32, 'a')), k2 = crypto::base64_encode(std::string(32, 'b'));

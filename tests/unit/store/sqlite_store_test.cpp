@@ -71,7 +71,8 @@ TEST_CASE("a new database is created 0600 and migrated to the current schema") {
 TEST_CASE("a database newer than this binary is refused and left alone") {
   TempDir dir;
   open_sqlite_store(dir / "t.db", ring(1)).reset();
-  exec_sql(dir / "t.db", "INSERT INTO schema_migrations VALUES (" + std::to_string(sqlite_schema_version() + 5) + ", 0)");
+  exec_sql(dir / "t.db",
+           "INSERT INTO schema_migrations VALUES (" + std::to_string(sqlite_schema_version() + 5) + ", 0)");
   std::string before = raw_bytes(dir / "t.db");
   try {
     open_sqlite_store(dir / "t.db", ring(1));
@@ -100,8 +101,14 @@ TEST_CASE("no plaintext secret reaches the database file") {
   TempDir dir;
   auto s = open_sqlite_store(dir / "t.db", ring(1));
   seed(*s);
-  PendingAuthorization p{"state-plaintext-value", "acme", "u1", "github", sdk::GrantType::authorization_code,
-                         "http://127.0.0.1/cb", "verifier-plaintext-value", std::chrono::system_clock::now()};
+  PendingAuthorization p{"state-plaintext-value",
+                         "acme",
+                         "u1",
+                         "github",
+                         sdk::GrantType::authorization_code,
+                         "http://127.0.0.1/cb",
+                         "verifier-plaintext-value",
+                         std::chrono::system_clock::now()};
   s->put_pending(p);
   std::string bytes = raw_bytes(dir / "t.db");
   for (const char* secret : {"client-secret-plaintext", "access-token-plaintext", "refresh-token-plaintext",
@@ -118,22 +125,25 @@ TEST_CASE("ciphertexts swapped between rows or columns, or altered, fail to open
   seed(*s);
   s.reset();
   SECTION("between rows") {
-    exec_sql(dir / "t.db", "UPDATE integrations SET access_token = (SELECT access_token FROM integrations WHERE "
-                           "provider_id = 'slack') WHERE provider_id = 'github'");
+    exec_sql(dir / "t.db",
+             "UPDATE integrations SET access_token = (SELECT access_token FROM integrations WHERE "
+             "provider_id = 'slack') WHERE provider_id = 'github'");
   }
   SECTION("between columns") {
     exec_sql(dir / "t.db", "UPDATE integrations SET access_token = refresh_token WHERE provider_id = 'github'");
   }
   SECTION("a flipped bit") {
-    exec_sql(dir / "t.db", "UPDATE integrations SET access_token = substr(access_token, 1, 30) || "
-                           "x'00' || substr(access_token, 32) WHERE provider_id = 'github'");
+    exec_sql(dir / "t.db",
+             "UPDATE integrations SET access_token = substr(access_token, 1, 30) || "
+             "x'00' || substr(access_token, 32) WHERE provider_id = 'github'");
   }
   auto again = open_sqlite_store(dir / "t.db", ring(1));
-  CHECK_THROWS_WITH(again->find_integration(kGithub), Catch::Contains("integrity check") || Catch::Contains("envelope"));
+  CHECK_THROWS_WITH(again->find_integration(kGithub),
+                    Catch::Contains("integrity check") || Catch::Contains("envelope"));
   CHECK(again->find_integration(kSlack)->access_token == std::string("slack-access-plaintext"));
 }
 
-TEST_CASE("re-encryption moves every value to the newest key; old keys open until removed") {
+TEST_CASE("re-encryption moves every value to the newest key, old keys open until removed") {
   TempDir dir;
   std::array<unsigned char, 32> k1{}, k2{};
   k1.fill(1);

@@ -29,13 +29,13 @@ enum class IntegrationStatus { not_configured, configured, connected, expired, r
 std::string_view to_string(IntegrationStatus status) noexcept;
 
 struct ServiceOptions {
-  std::chrono::seconds refresh_window{300};            // refresh when expiring within this
-  std::chrono::seconds lease_duration{30};             // how long a refresh lease holds
+  std::chrono::seconds refresh_window{300};                // refresh when expiring within this
+  std::chrono::seconds lease_duration{30};                 // how long a refresh lease holds
   std::chrono::seconds client_credentials_lifetime{3600};  // for tokens of unknown lifetime
-  std::chrono::seconds pending_lifetime{600};          // of an authorization in progress
-  std::chrono::milliseconds backoff_base{5000};        // after a transient refresh failure
+  std::chrono::seconds pending_lifetime{600};              // of an authorization in progress
+  std::chrono::milliseconds backoff_base{5000};            // after a transient refresh failure
   std::chrono::milliseconds backoff_max{300000};
-  std::chrono::milliseconds lease_poll{50};            // how often waiters re-read
+  std::chrono::milliseconds lease_poll{50};  // how often waiters re-read
 };
 
 struct AccessToken {
@@ -60,7 +60,7 @@ struct CustomProviderRequest {
   std::string authorization_endpoint, token_endpoint, revocation_endpoint;
   std::vector<std::string> default_scopes;
   std::string scope_separator = " ";
-  std::optional<bool> pkce;                      // default: on (or what discovery says)
+  std::optional<bool> pkce;                    // default: on (or what discovery says)
   std::optional<sdk::ClientAuth> client_auth;  // default: basic (or what discovery says)
 };
 
@@ -72,8 +72,7 @@ class IntegrationService {
   const ServiceOptions& options() const noexcept { return options_; }
 
   // The provider, built-in or a custom provider of the workspace. Throws not_found.
-  RegisteredProvider provider(const std::string& workspace, const std::string& provider_id,
-                              sdk::GrantType grant) const;
+  RegisteredProvider provider(const std::string& workspace, const std::string& provider_id, sdk::GrantType grant) const;
 
   // Validates the configuration with the provider and stores it. A config without a
   // client secret keeps the stored one.
@@ -87,8 +86,8 @@ class IntegrationService {
   // Completes from the callback: the state is consumed atomically, so a replayed or expired
   // state is refused; then the code is exchanged and the tokens stored. When `expected_user`
   // is given, the pending authorization must belong to that user. Returns the key.
-  IntegrationKey complete_connect(const AuthorizationResponse& response, const std::optional<std::string>& expected_user,
-                                  const std::string& actor);
+  IntegrationKey complete_connect(const AuthorizationResponse& response,
+                                  const std::optional<std::string>& expected_user, const std::string& actor);
   // Client credentials: fetches and stores a token (also the "test connection" operation).
   AccessToken connect_client_credentials(const IntegrationKey& key, const std::string& actor);
 

@@ -33,7 +33,7 @@ struct IntegrationKey {
 
 struct IntegrationRecord {
   IntegrationKey key;
-  std::string user_id;       // who connected it (authorization code)
+  std::string user_id;         // who connected it (authorization code)
   sdk::ProviderConfig config;  // with the client secret opened
   std::optional<std::string> access_token, refresh_token;
   std::string token_type;
@@ -129,8 +129,7 @@ class Store {
   virtual void insert_custom_provider(const CustomProviderDefinition& def, const AuditEvent& audit) = 0;
   virtual void update_custom_provider(const CustomProviderDefinition& def, const AuditEvent& audit) = 0;
   virtual std::optional<CustomProviderDefinition> find_custom_provider(const std::string& workspace,
-                                                                       const std::string& id,
-                                                                       sdk::GrantType grant) = 0;
+                                                                       const std::string& id, sdk::GrantType grant) = 0;
   virtual std::vector<CustomProviderDefinition> list_custom_providers(const std::string& workspace) = 0;
   // Also removes the integration of that provider.
   virtual bool delete_custom_provider(const std::string& workspace, const std::string& id, sdk::GrantType grant,
