@@ -215,3 +215,61 @@ TEST_CASE("tessera authorize completes through a loopback redirect") {
   CHECK_THAT(std::string(json.at("refresh_token").as_string()), Catch::StartsWith("rt-"));
   CHECK(server.count("/token") == 1);
 }
+
+TEST_CASE("the store commands: workspaces, integrations, token get, keys rotate, audit") {
+  tessera::test::OAuthServer server;
+  server.configure({{"clients", {{"c1", {{"secret", "store-s3cr3t"}}}}}});
+  tessera::test::TempDir dir;
+  const std::string db = (dir / "t.db").string();
+  auto cli = [&](std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {"--db", db, "--insecure-dev-endpoints"});
+    ProcessOptions o;
+    o.stdin_data = input;
+    o.env["TESSERA_ENCRYPTION_KEY"] = std::nullopt;
+    return tessera_cli(args, o);
+  };
+  REQUIRE(cli({"workspaces", "create", "acme"}).exit_code == 0);
+  CHECK(cli({"workspaces", "create", "acme"}).exit_code == 1);
+  CHECK(cli({"workspaces", "list"}).out == "acme\n");
+
+  auto configured = cli({"integrations", "configure", "acme", "jamf", "--client-id", "c1", "--client-secret-stdin",
+                         "--config", "instance=acme", "--token-endpoint", server.endpoint("/token")},
+                        "store-s3cr3t\n");
+  INFO(configured.err);
+  REQUIRE(configured.exit_code == 0);
+  auto connected = cli({"integrations", "connect", "acme", "jamf"});
+  INFO(connected.err);
+  REQUIRE(connected.exit_code == 0);
+  auto status = boost::json::parse(cli({"integrations", "status", "acme", "--json"}).out).as_array();
+  REQUIRE(status.size() == 1);
+  CHECK(status[0].at("status") == "connected");
+
+  auto token = cli({"token", "get", "acme", "jamf", "--show-secrets"});
+  REQUIRE(token.exit_code == 0);
+  CHECK_THAT(token.out, Catch::StartsWith("at-"));
+  CHECK_THAT(cli({"token", "get", "acme", "jamf"}).out, Catch::Contains("[masked"));
+
+  auto rotated = cli({"keys", "rotate"});
+  REQUIRE(rotated.exit_code == 0);
+  CHECK_THAT(rotated.out, Catch::Contains("re-encrypted 2 values"));
+  CHECK(cli({"token", "get", "acme", "jamf", "--show-secrets"}).out == token.out);
+
+  // Both grant types exist for microsoft_graph: the CLI asks which.
+  CHECK(cli({"integrations", "status", "acme", "microsoft_graph"}).exit_code == 2);
+  CHECK(cli({"integrations", "status", "acme", "microsoft_graph", "--grant-type", "client_credentials"}).exit_code ==
+        0);
+  CHECK(cli({"token", "get", "nope", "jamf"}).exit_code == 1);
+
+  auto audit = cli({"audit", "--workspace", "acme", "--json"});
+  REQUIRE(audit.exit_code == 0);
+  CHECK_THAT(audit.out, Catch::Contains("configuration_changed") && Catch::Contains("connected"));
+  CHECK_THAT(audit.out, !Catch::Contains("store-s3cr3t") && !Catch::Contains(token.out.substr(0, 20)));
+
+  auto created = cli({"custom-providers", "create", "acme", "--name", "My Provider", "--authorization-endpoint",
+                      "https://as.example.com/authorize", "--token-endpoint", "https://as.example.com/token"});
+  CHECK_THAT(created.out, Catch::Contains("custom_my_provider"));
+  CHECK_THAT(cli({"custom-providers", "list", "acme"}).out, Catch::Contains("custom_my_provider"));
+  CHECK(cli({"custom-providers", "delete", "acme", "custom_my_provider"}).exit_code == 0);
+  CHECK(cli({"integrations", "disconnect", "acme", "jamf"}).exit_code == 0);
+  CHECK(cli({"integrations", "delete", "acme", "jamf"}).exit_code == 0);
+}

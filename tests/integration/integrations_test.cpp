@@ -135,8 +135,9 @@ TEST_CASE("status follows the integration through its life") {
     CHECK_THROWS_WITH(w.service->configure(kGithub, bad, "test"), Catch::Contains("client id is required"));
     CHECK_THROWS_WITH(w.service->configure({"acme", "nope", sdk::GrantType::authorization_code}, w.config(), "t"),
                       Catch::Contains("no provider 'nope'"));
-    CHECK_THROWS_WITH(w.service->configure({"elsewhere", "github", sdk::GrantType::authorization_code}, w.config(), "t"),
-                      Catch::Contains("no workspace"));
+    CHECK_THROWS_WITH(
+        w.service->configure({"elsewhere", "github", sdk::GrantType::authorization_code}, w.config(), "t"),
+        Catch::Contains("no workspace"));
   }
 }
 
@@ -262,7 +263,8 @@ TEST_CASE("custom providers: explicit endpoints, discovery, ids, deletion") {
   auto start = service.begin_connect(key, "u", "http://127.0.0.1:1/callback");
   auto approve = tls.http().send({"GET", start.authorization_url, {}, "", false});
   std::string location = *approve.header("location");
-  service.complete_connect(AuthorizationResponse::from_query(location.substr(location.find('?') + 1)), std::nullopt, "t");
+  service.complete_connect(AuthorizationResponse::from_query(location.substr(location.find('?') + 1)), std::nullopt,
+                           "t");
   CHECK(service.status(key) == IntegrationStatus::connected);
 
   CustomProviderRequest bad = r;
@@ -305,7 +307,8 @@ TEST_CASE("64 threads asking for an expiring token share one refresh") {
   w.server.configure({{"lifetime", 60}});  // inside the 5-minute refresh window
   w.connect_github();
   const std::string old_token = *w.store->find_integration(kGithub)->access_token;
-  w.server.configure({{"lifetime", 3600}, {"reset_counters", true}, {"slow_ms", 200}, {"fault", "slow"}, {"fault_count", 1}});
+  w.server.configure(
+      {{"lifetime", 3600}, {"reset_counters", true}, {"slow_ms", 200}, {"fault", "slow"}, {"fault_count", 1}});
 
   std::vector<std::future<std::string>> callers;
   for (int i = 0; i < 64; ++i)
@@ -322,7 +325,8 @@ TEST_CASE("4 processes asking at once share one refresh") {
   World w;
   w.server.configure({{"lifetime", 60}});
   w.connect_github();
-  w.server.configure({{"lifetime", 3600}, {"reset_counters", true}, {"slow_ms", 300}, {"fault", "slow"}, {"fault_count", 1}});
+  w.server.configure(
+      {{"lifetime", 3600}, {"reset_counters", true}, {"slow_ms", 300}, {"fault", "slow"}, {"fault_count", 1}});
   std::vector<std::unique_ptr<ChildProcess>> processes;
   for (int i = 0; i < 4; ++i) processes.push_back(w.token_process());
   std::set<std::string> tokens;
@@ -342,11 +346,13 @@ TEST_CASE("a lease holder killed mid-refresh is taken over once its lease expire
   w.server.configure({{"lifetime", 60}});
   w.connect_github();
   const std::string refresh_token = *w.store->find_integration(kGithub)->refresh_token;
-  w.server.configure({{"lifetime", 3600}, {"reset_counters", true}, {"fault", "slow"}, {"fault_count", 1}, {"slow_ms", 4000}});
+  w.server.configure(
+      {{"lifetime", 3600}, {"reset_counters", true}, {"fault", "slow"}, {"fault_count", 1}, {"slow_ms", 4000}});
 
   auto holder = w.token_process(2);
   // Wait until the holder's refresh request is at the server, then kill it there.
-  for (int i = 0; i < 200 && w.server.count("/token") == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  for (int i = 0; i < 200 && w.server.count("/token") == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   REQUIRE(w.server.count("/token") == 1);
   REQUIRE_FALSE(w.store->find_integration(kGithub)->lease_owner.empty());
   holder->kill(SIGKILL);
@@ -441,12 +447,14 @@ TEST_CASE("no plaintext token or secret in the database file or the log") {
     secrets.push_back(w.service->access_token(kGithub).token);
     secrets.push_back(*w.store->find_integration(kGithub)->refresh_token);
     w.server.configure({{"fault", "invalid_grant"}, {"fault_count", -1}});
-    w.store->save_tokens(kGithub, {"short-lived", std::string("rt-x"), "Bearer", Clock::now(), {}, ""}, "", {"acme", "t", "", "", "", "", {}});
+    w.store->save_tokens(kGithub, {"short-lived", std::string("rt-x"), "Bearer", Clock::now(), {}, ""}, "",
+                         {"acme", "t", "", "", "", "", {}});
     CHECK_THROWS(w.service->access_token(kGithub));
     w.store.reset();
     std::string bytes;
     for (const char* suffix : {"", "-wal", "-shm"})
-      if (std::filesystem::exists(w.db().string() + suffix)) bytes += tessera::test::read_file(w.db().string() + suffix);
+      if (std::filesystem::exists(w.db().string() + suffix))
+        bytes += tessera::test::read_file(w.db().string() + suffix);
     REQUIRE(bytes.size() > 10000);
     for (const auto& s : secrets) {
       CAPTURE(s);
