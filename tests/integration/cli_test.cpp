@@ -273,3 +273,37 @@ TEST_CASE("the store commands: workspaces, integrations, token get, keys rotate,
   CHECK(cli({"integrations", "disconnect", "acme", "jamf"}).exit_code == 0);
   CHECK(cli({"integrations", "delete", "acme", "jamf"}).exit_code == 0);
 }
+
+TEST_CASE("integrations connect completes the authorization code flow through a loopback redirect") {
+  tessera::test::OAuthServer server;
+  server.configure({{"clients", {{"c1", {{"secret", "s3cr3t"}}}}}});
+  tessera::test::TempDir dir;
+  tessera::test::write_file(dir / "secret", "s3cr3t");
+  const std::string db = (dir / "t.db").string();
+  auto base = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {TESSERA_TEST_CLI, "--db", db, "--insecure-dev-endpoints"});
+    return args;
+  };
+  const std::map<std::string, std::optional<std::string>> env{{"TESSERA_PLUGIN_PATH", std::nullopt},
+                                                              {"TESSERA_ENCRYPTION_KEY", std::nullopt}};
+  REQUIRE(run_process(base({"workspaces", "create", "acme"})).exit_code == 0);
+  REQUIRE(run_process(base({"integrations", "configure", "acme", "github", "--client-id", "c1", "--client-secret-file",
+                            (dir / "secret").string(), "--authorization-endpoint", server.endpoint("/authorize"),
+                            "--token-endpoint", server.endpoint("/token")}))
+              .exit_code == 0);
+  tessera::test::ChildProcess connect(base({"integrations", "connect", "acme", "github", "--wait-seconds", "60"}), env);
+  std::string url;
+  while (auto line = connect.read_line(std::chrono::seconds(20), tessera::test::ChildProcess::Stream::err))
+    if (line->rfind("http", 0) == 0) {
+      url = *line;
+      break;
+    }
+  REQUIRE_THAT(url, Catch::StartsWith(server.endpoint("/authorize?")));
+  auto approve = server.http().send({"GET", url, {}, "", false});
+  REQUIRE(approve.status == 302);
+  CHECK(server.http().send({"GET", approve.header("location").value(), {}, "", false}).status == 200);
+  CHECK_THAT(connect.read_all(std::chrono::seconds(20)), Catch::Contains("connected github"));
+  CHECK(connect.wait() == 0);
+  auto status = run_process(base({"integrations", "status", "acme", "github", "--json"}));
+  CHECK(boost::json::parse(status.out).as_array().at(0).at("status") == "connected");
+}

@@ -321,7 +321,7 @@ TEST_CASE("64 threads asking for an expiring token share one refresh") {
   CHECK(*w.store->find_integration(kGithub)->access_token == *tokens.begin());
 }
 
-TEST_CASE("4 processes asking at once share one refresh") {
+TEST_CASE("4 processes and 64 threads asking at once share one refresh") {
   World w;
   w.server.configure({{"lifetime", 60}});
   w.connect_github();
@@ -329,7 +329,11 @@ TEST_CASE("4 processes asking at once share one refresh") {
       {{"lifetime", 3600}, {"reset_counters", true}, {"slow_ms", 300}, {"fault", "slow"}, {"fault_count", 1}});
   std::vector<std::unique_ptr<ChildProcess>> processes;
   for (int i = 0; i < 4; ++i) processes.push_back(w.token_process());
+  std::vector<std::future<std::string>> threads;
+  for (int i = 0; i < 64; ++i)
+    threads.push_back(std::async(std::launch::async, [&w] { return w.service->access_token(kGithub).token; }));
   std::set<std::string> tokens;
+  for (auto& t : threads) tokens.insert(t.get());
   for (auto& p : processes) {
     auto line = p->read_line(std::chrono::seconds(30));
     CHECK(p->wait() == 0);
