@@ -25,4 +25,10 @@ std::string_view to_string(ErrorCode code) noexcept {
   return "unknown";
 }
 
+Error problems_error(ErrorCode code, const std::string& head, const std::vector<std::string>& problems) {
+  std::string message = head + ":";
+  for (const auto& p : problems) message += "\n  - " + p;
+  return Error(code, message);
+}
+
 }  // namespace tessera

@@ -6,6 +6,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdlib>
+#include <iostream>
 
 namespace tessera::host {
 namespace {
@@ -83,6 +85,16 @@ core::AuthorizationResponse LoopbackRedirect::wait(const std::string& state, std
     http::write(socket, reply, ec);
     if (ours) return response;
   }
+}
+
+void announce_authorization(const std::string& url, const std::string& redirect_uri, bool open) {
+  std::cerr << "Open this URL in a browser and sign in:\n"
+            << url << "\n"
+            << "Waiting for the redirect to " << redirect_uri << " ...\n";
+  if (!open) return;
+  // The URL is ours (built by the engine), but never hand a quote to the shell.
+  if (url.find('\'') != std::string::npos || std::system(("xdg-open '" + url + "' >/dev/null 2>&1 &").c_str()) != 0)
+    std::cerr << "tessera: could not start a browser; open the URL yourself\n";
 }
 
 }  // namespace tessera::host

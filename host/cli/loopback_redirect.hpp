@@ -30,4 +30,8 @@ class LoopbackRedirect {
   std::unique_ptr<Impl> impl_;
 };
 
+// Tells the user on stderr where to sign in and where the redirect is awaited; with `open`,
+// also opens the URL in the default browser (xdg-open).
+void announce_authorization(const std::string& url, const std::string& redirect_uri, bool open);
+
 }  // namespace tessera::host

@@ -151,14 +151,7 @@ void add_oauth_commands(CLI::App& app, const GlobalOptions& options, Action& act
       core::OAuthEngine engine(http);
       LoopbackRedirect listener(auth_args->port);
       core::AuthorizationRequest request = engine.begin_authorization(p, config, listener.redirect_uri());
-      std::cerr << "Open this URL in a browser and sign in:\n"
-                << request.url << "\n"
-                << "Waiting for the redirect to " << listener.redirect_uri() << " ...\n";
-      if (auth_args->open) {
-        std::string command = "xdg-open '" + request.url + "' >/dev/null 2>&1 &";
-        if (request.url.find('\'') == std::string::npos && std::system(command.c_str()) != 0)
-          std::cerr << "tessera: could not start a browser; open the URL yourself\n";
-      }
+      announce_authorization(request.url, listener.redirect_uri(), auth_args->open);
       core::AuthorizationResponse response =
           listener.wait(request.state, std::chrono::seconds(auth_args->wait_seconds));
       core::TokenResult result = engine.complete_authorization(p, config, request, response);

@@ -214,13 +214,7 @@ void add_integrations(CLI::App& app, const GlobalOptions& options, Action& actio
       } else {
         LoopbackRedirect listener(a->port);
         auto start = ctx.service->begin_connect(key, cli_actor(), listener.redirect_uri());
-        std::cerr << "Open this URL in a browser and sign in:\n"
-                  << start.authorization_url << "\n"
-                  << "Waiting for the redirect to " << listener.redirect_uri() << " ...\n";
-        if (a->open && start.authorization_url.find('\'') == std::string::npos) {
-          std::string command = "xdg-open '" + start.authorization_url + "' >/dev/null 2>&1 &";
-          if (std::system(command.c_str()) != 0) std::cerr << "tessera: could not start a browser\n";
-        }
+        announce_authorization(start.authorization_url, listener.redirect_uri(), a->open);
         auto response = listener.wait(start.state, std::chrono::seconds(a->wait_seconds));
         ctx.service->complete_connect(response, cli_actor(), cli_actor());
       }

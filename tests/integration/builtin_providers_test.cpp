@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "support/builtins.hpp"
 #include "tessera/core/plugin_loader.hpp"
 
 using namespace tessera;
@@ -11,15 +12,8 @@ using sdk::GrantType;
 
 namespace {
 
-const ProviderRegistry& builtins() {
-  static ProviderRegistry registry;
-  static const LoadReport report = load_plugins({TESSERA_TEST_PLUGIN_DIR}, registry);
-  REQUIRE(report.count(PluginStatus::loaded) == 6);
-  return registry;
-}
-
 const RegisteredProvider& get(const std::string& id, GrantType grant) {
-  const auto* p = builtins().find({id, grant});
+  const auto* p = tessera::test::builtin_registry().find({id, grant});
   if (!p) FAIL("provider " << id << " missing");
   return *p;
 }
@@ -48,7 +42,7 @@ TEST_CASE("GitHub") {
   CHECK(p.spec().token_endpoint == "https://github.com/login/oauth/access_token");
   CHECK(p.spec().default_scopes == std::vector<std::string>{"repo"});
   CHECK(p.spec().metadata.name == "GitHub");
-  CHECK_FALSE(builtins().contains({"github", GrantType::client_credentials}));
+  CHECK_FALSE(tessera::test::builtin_registry().contains({"github", GrantType::client_credentials}));
 }
 
 TEST_CASE("Slack sends user scopes as user_scope and reads the user token from authed_user") {
@@ -177,7 +171,7 @@ TEST_CASE("ServiceNow and Jamf: client credentials against the operator's instan
 }
 
 TEST_CASE("every built-in has the metadata the web page shows") {
-  for (const auto* p : builtins().list()) {
+  for (const auto* p : tessera::test::builtin_registry().list()) {
     CAPTURE(p->spec().id);
     const auto& m = p->spec().metadata;
     CHECK_FALSE(m.name.empty());

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "support/builtins.hpp"
 #include "support/child_process.hpp"
 #include "support/oauth_server.hpp"
 #include "support/temp_dir.hpp"
@@ -30,22 +31,6 @@ using Clock = std::chrono::system_clock;
 
 namespace {
 
-const ProviderRegistry& builtins() {
-  static ProviderRegistry registry;
-  static const LoadReport report = load_plugins({TESSERA_TEST_PLUGIN_DIR}, registry);
-  REQUIRE(report.count(PluginStatus::loaded) == 6);
-  return registry;
-}
-
-HttpOptions loopback_http(const std::string& ca = "") {
-  HttpOptions o;
-  o.insecure_development = true;
-  o.total_timeout = std::chrono::seconds(10);
-  o.https_proxy = o.http_proxy = o.no_proxy = "";
-  o.ca_bundle = ca;
-  return o;
-}
-
 const IntegrationKey kGithub{"acme", "github", sdk::GrantType::authorization_code};
 const IntegrationKey kJamf{"acme", "jamf", sdk::GrantType::client_credentials};
 const std::string kSecret = "client-secret-9f8e7d";
@@ -54,7 +39,7 @@ struct World {
   TempDir dir;
   OAuthServer server;
   std::string key_b64 = crypto::base64_encode(crypto::random_bytes(32));
-  HttpClient http{loopback_http()};
+  HttpClient http{tessera::test::loopback_http_options()};
   OAuthEngine engine{http, {2, std::chrono::milliseconds(10), std::chrono::milliseconds(100)}};
   std::unique_ptr<Store> store;
   ServiceOptions options;
@@ -63,7 +48,7 @@ struct World {
   explicit World(ServiceOptions o = {}) : options(o) {
     options.backoff_base = std::chrono::milliseconds(200);
     store = open_sqlite_store(db(), KeyRing({key()}));
-    service = std::make_unique<IntegrationService>(*store, builtins(), engine, options);
+    service = std::make_unique<IntegrationService>(*store, tessera::test::builtin_registry(), engine, options);
     store->create_workspace("acme", "test");
     server.configure({{"clients", {{"client-1", {{"secret", kSecret}}}}}});
   }
@@ -229,9 +214,9 @@ TEST_CASE("custom providers: explicit endpoints, discovery, ids, deletion") {
   auto ca = tessera::test::make_test_ca(cadir.path());
   World w;
   OAuthServer tls(ca);
-  HttpClient http(loopback_http(ca.ca_cert.string()));
+  HttpClient http(tessera::test::loopback_http_options(ca.ca_cert.string()));
   OAuthEngine engine(http);
-  IntegrationService service(*w.store, builtins(), engine);
+  IntegrationService service(*w.store, tessera::test::builtin_registry(), engine);
 
   CustomProviderRequest r;
   r.name = "My Provider";
@@ -288,7 +273,7 @@ TEST_CASE("concurrent creates with the same name get distinct ids") {
     results.push_back(std::async(std::launch::async, [&w] {
       // Each creator has its own connection, as separate hosts would.
       auto store = open_sqlite_store(w.db(), KeyRing({w.key()}));
-      IntegrationService service(*store, builtins(), w.engine);
+      IntegrationService service(*store, tessera::test::builtin_registry(), w.engine);
       CustomProviderRequest r;
       r.name = "Same Name";
       r.authorization_endpoint = "https://as.example.com/authorize";

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "support/builtins.hpp"
 #include "support/oauth_server.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_ca.hpp"
@@ -21,33 +22,17 @@ namespace json = boost::json;
 
 namespace {
 
-const ProviderRegistry& builtins() {
-  static ProviderRegistry registry;
-  static const LoadReport report = load_plugins({TESSERA_TEST_PLUGIN_DIR}, registry);
-  REQUIRE(report.count(PluginStatus::loaded) == 6);
-  return registry;
-}
-
 const RegisteredProvider& builtin(const std::string& id, sdk::GrantType grant) {
-  const auto* p = builtins().find({id, grant});
+  const auto* p = tessera::test::builtin_registry().find({id, grant});
   REQUIRE(p);
   return *p;
-}
-
-HttpOptions test_http_options() {
-  HttpOptions o;
-  o.insecure_development = true;
-  o.connect_timeout = std::chrono::seconds(5);
-  o.total_timeout = std::chrono::seconds(10);
-  o.https_proxy = o.http_proxy = o.no_proxy = "";
-  return o;
 }
 
 const RetryPolicy kFastRetries{3, std::chrono::milliseconds(20), std::chrono::milliseconds(1500)};
 
 struct Loopback {
   OAuthServer server;
-  HttpClient http{test_http_options()};
+  HttpClient http{tessera::test::loopback_http_options()};
   OAuthEngine engine{http, kFastRetries};
 
   Loopback() { server.configure({{"clients", {{"client-1", {{"secret", "secret-1"}}}}}}); }
@@ -328,12 +313,12 @@ TEST_CASE("TLS: the loopback HTTPS server is accepted only with the test CA") {
   c.token_endpoint = server.endpoint("/token");
   c.values["instance"] = "acme";
 
-  HttpOptions trusted = test_http_options();
+  HttpOptions trusted = tessera::test::loopback_http_options();
   trusted.ca_bundle = ca.ca_cert.string();
   HttpClient with_ca(trusted);
   CHECK_NOTHROW(OAuthEngine(with_ca, kFastRetries).client_credentials(p, c));
 
-  HttpClient without_ca(test_http_options());
+  HttpClient without_ca(tessera::test::loopback_http_options());
   auto e = oauth_error_of([&] { OAuthEngine(without_ca, {1, {}, {}}).client_credentials(p, c); });
   CHECK(e.code() == ErrorCode::network);
   CHECK_THAT(e.what(), Catch::Contains("certificate") || Catch::Contains("SSL"));
@@ -373,7 +358,7 @@ TEST_CASE("every fault mode yields its error class, and nothing hangs or leaks a
   }
 
   SECTION("a response slower than the timeout") {
-    HttpOptions fast = test_http_options();
+    HttpOptions fast = tessera::test::loopback_http_options();
     fast.total_timeout = std::chrono::milliseconds(500);
     HttpClient impatient(fast);
     lb.server.configure({{"fault", "slow"}, {"fault_count", 1}, {"slow_ms", 3000}});
@@ -544,7 +529,7 @@ TEST_CASE("every built-in provider completes its flow against the loopback serve
                                                           {"private_key", key.private_pem},
                                                           {"token_uri", lb.server.endpoint("/token")}});
   int flows = 0;
-  for (const auto* p : builtins().list()) {
+  for (const auto* p : tessera::test::builtin_registry().list()) {
     CAPTURE(to_string(p->key()));
     auto c = lb.config();
     for (const auto& field : p->spec().config_fields)

@@ -44,6 +44,13 @@ class CustomClientCredentialsProvider final : public sdk::ClientCredentialsOAuth
   explicit CustomClientCredentialsProvider(sdk::ProviderSpec spec) : ClientCredentialsOAuthProvider(std::move(spec)) {}
 };
 
+// The registry's rules apply to custom providers too (https endpoints, the custom_ prefix, ...).
+void require_valid(const CustomProviderDefinition& d) {
+  if (auto problems = validate_spec(make_custom_provider(d)->spec(), true); !problems.empty())
+    throw problems_error(ErrorCode::invalid_spec, "custom provider '" + d.name + "' (" + d.id + ") is not valid",
+                         problems);
+}
+
 std::string make_owner_id() {
   char host[128] = {};
   ::gethostname(host, sizeof host - 1);
@@ -113,11 +120,9 @@ void IntegrationService::configure(const IntegrationKey& key, const sdk::Provide
   sdk::ProviderConfig effective = config;
   if (!effective.client_secret)
     if (auto existing = store_.find_integration(key)) effective.client_secret = existing->config.client_secret;
-  if (auto problems = p.validate_config(effective); !problems.empty()) {
-    std::string message = "the configuration of " + describe(key) + " is not usable:";
-    for (const auto& problem : problems) message += "\n  - " + problem;
-    throw Error(ErrorCode::configuration, message);
-  }
+  if (auto problems = p.validate_config(effective); !problems.empty())
+    throw problems_error(ErrorCode::configuration, "the configuration of " + describe(key) + " is not usable",
+                         problems);
   resolve_endpoints(p.spec(), effective, true);  // placeholders and override syntax; policy applies at use
   store_.save_configuration(key, config, audit_for(key, "configuration_changed", actor));
   log_event(LogLevel::info, "integration.configured",
@@ -381,11 +386,7 @@ CustomProviderDefinition IntegrationService::create_custom_provider(const std::s
     d.id = derive_custom_provider_id(request.requested_id, request.name, [&](const std::string& id) {
       return registry_.contains({id, d.grant_type}) || store_.find_custom_provider(workspace, id, d.grant_type);
     });
-    if (auto problems = validate_spec(make_custom_provider(d)->spec(), true); !problems.empty()) {
-      std::string message = "custom provider '" + d.name + "' is not valid:";
-      for (const auto& problem : problems) message += "\n  - " + problem;
-      throw Error(ErrorCode::invalid_spec, message);
-    }
+    require_valid(d);
     try {
       store_.insert_custom_provider(
           d, AuditEvent{workspace, "custom_provider_created", d.id, grant_name(d.grant_type), actor, d.name, {}});
@@ -399,11 +400,7 @@ CustomProviderDefinition IntegrationService::create_custom_provider(const std::s
 }
 
 void IntegrationService::update_custom_provider(const CustomProviderDefinition& d, const std::string& actor) {
-  if (auto problems = validate_spec(make_custom_provider(d)->spec(), true); !problems.empty()) {
-    std::string message = "custom provider '" + d.id + "' is not valid:";
-    for (const auto& problem : problems) message += "\n  - " + problem;
-    throw Error(ErrorCode::invalid_spec, message);
-  }
+  require_valid(d);
   store_.update_custom_provider(
       d, AuditEvent{d.workspace, "custom_provider_updated", d.id, grant_name(d.grant_type), actor, d.name, {}});
 }

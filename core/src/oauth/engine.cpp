@@ -237,11 +237,9 @@ class Exchange {
  public:
   Exchange(const HttpClient& http, const RegisteredProvider& provider, const sdk::ProviderConfig& config)
       : http_(http), provider_(provider), config_(config) {
-    if (auto problems = provider.validate_config(config); !problems.empty()) {
-      std::string message = provider_name(provider) + " is not configured correctly:";
-      for (const auto& p : problems) message += "\n  - " + p;
-      throw Error(ErrorCode::configuration, message);
-    }
+    if (auto problems = provider.validate_config(config); !problems.empty())
+      throw problems_error(ErrorCode::configuration, provider_name(provider) + " is not configured correctly",
+                           problems);
     endpoints_ = resolve_endpoints(provider.spec(), config, http.options().insecure_development);
   }
 

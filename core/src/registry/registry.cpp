@@ -157,11 +157,8 @@ const RegisteredProvider& ProviderRegistry::add(std::shared_ptr<const sdk::OAuth
                                                 ProviderOrigin origin) {
   if (!provider) throw Error(ErrorCode::invalid_argument, "cannot register a null provider");
   const sdk::ProviderSpec& spec = provider->spec();
-  if (auto problems = validate_spec(spec); !problems.empty()) {
-    std::string message = "invalid spec for provider '" + spec.id + "':";
-    for (const auto& p : problems) message += "\n  - " + p;
-    throw Error(ErrorCode::invalid_spec, message);
-  }
+  if (auto problems = validate_spec(spec); !problems.empty())
+    throw problems_error(ErrorCode::invalid_spec, "invalid spec for provider '" + spec.id + "'", problems);
   ProviderKey key{spec.id, spec.grant_type};
   std::unique_lock lock(mutex_);
   if (auto it = providers_.find(key); it != providers_.end())

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tessera {
 
@@ -44,5 +45,8 @@ class Error : public std::runtime_error {
  private:
   ErrorCode code_;
 };
+
+// One Error for a list of problems: "head:\n  - first\n  - second".
+Error problems_error(ErrorCode code, const std::string& head, const std::vector<std::string>& problems);
 
 }  // namespace tessera
