@@ -39,4 +39,13 @@ grep -q '^github ' <<<"$out" || { echo "$out"; fail "installed host does not see
 cmake --install "$work/acme" > /dev/null
 out=$(env -u TESSERA_PLUGIN_PATH "$prefix/bin/tessera" providers list --json)
 grep -q '"id": "acme"' <<<"$out" || fail "installed example plugin not picked up"
-echo "out-of-tree plugin: built against the installed package and loaded"
+
+# A host application embedding tessera::core from the installed package.
+cmake -S "$src/examples/embed" -B "$work/embed" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_INSTALL_RPATH="$prefix/lib" -DCMAKE_BUILD_RPATH="$prefix/lib" "${launcher[@]}" > "$work/embed.log" 2>&1 \
+  || { cat "$work/embed.log"; fail "configure of the embedding example"; }
+cmake --build "$work/embed" >> "$work/embed.log" 2>&1 || { cat "$work/embed.log"; fail "build of the embedding example"; }
+out=$(env -u TESSERA_PLUGIN_PATH "$work/embed/embed_example")
+grep -q '^github (authorization_code)$' <<<"$out" || { echo "$out"; fail "the embedding example does not see the plugins"; }
+grep -q '^acme (client_credentials)$' <<<"$out" || { echo "$out"; fail "the embedding example misses the installed example plugin"; }
+echo "out-of-tree plugin and embedding application: built against the installed package and run"

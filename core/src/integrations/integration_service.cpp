@@ -320,6 +320,10 @@ AccessToken IntegrationService::refresh_with_lease(const IntegrationKey& key) {
       if (!reauth && is_transient(e.code()) && usable(*record, Clock::now())) return token_of(*record);
       throw;
     }
+    catch (...) {
+      store_.release_lease(key, owner_id_);  // not ours to judge: let another caller try
+      throw;
+    }
   }
 }
 
