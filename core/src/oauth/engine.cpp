@@ -551,24 +551,19 @@ ServerMetadata OAuthEngine::discover(const std::string& issuer) const {
 
   std::string last_problem;
   for (const auto& url : candidates) {
-    HttpResponse response;
-    try {
-      response = with_retries(retry_, [&] {
-        try {
-          HttpResponse r = http_.send({"GET", url, {{"Accept", "application/json"}}, "", false});
-          if (r.status == 429 || r.status >= 500)
-            throw OAuthError(ErrorCode::transient, "discovery: " + url + " answered HTTP " + std::to_string(r.status),
-                             "", "", r.status, parse_retry_after(r.header("retry-after")));
-          return r;
-        } catch (const OAuthError&) {
-          throw;
-        } catch (const Error& e) {
-          throw OAuthError(e.code(), "discovery: " + std::string(e.what()));
-        }
-      });
-    } catch (const OAuthError& e) {
-      throw;
-    }
+    HttpResponse response = with_retries(retry_, [&] {
+      try {
+        HttpResponse r = http_.send({"GET", url, {{"Accept", "application/json"}}, "", false});
+        if (r.status == 429 || r.status >= 500)
+          throw OAuthError(ErrorCode::transient, "discovery: " + url + " answered HTTP " + std::to_string(r.status), "",
+                           "", r.status, parse_retry_after(r.header("retry-after")));
+        return r;
+      } catch (const OAuthError&) {
+        throw;
+      } catch (const Error& e) {
+        throw OAuthError(e.code(), "discovery: " + std::string(e.what()));
+      }
+    });
     if (response.status == 404) {
       last_problem = url + " answered HTTP 404";
       continue;

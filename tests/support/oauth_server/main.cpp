@@ -321,8 +321,7 @@ class Server {
     return {};
   }
 
-  Response tokens(const std::string& client_id, const std::string& scope, bool with_refresh,
-                  const std::string& old_refresh = {}) {
+  Response tokens(const std::string& client_id, const std::string& scope, bool with_refresh) {
     json::object o;
     std::string access = hex_token("at-");
     if (expires_in_mode_ == "jwt") {
@@ -342,7 +341,6 @@ class Server {
       refresh_tokens_[refresh] = client_id;
       o["refresh_token"] = refresh;
     }
-    (void)old_refresh;
     if (fault_ == "form_body" && fault_count_ != 0) {
       if (fault_count_ > 0) --fault_count_;
       Form f;
@@ -405,7 +403,7 @@ class Server {
         return oauth_error(http::status::bad_request, "invalid_grant", "unknown refresh token");
       if (rotate_refresh_) {
         refresh_tokens_.erase(it);
-        return tokens(client_id, "", true, rt);
+        return tokens(client_id, "", true);
       }
       return tokens(client_id, "", false);
     }
