@@ -119,7 +119,8 @@ void print_tokens(const core::RegisteredProvider& p, const core::TokenResult& t,
 
 void add_oauth_commands(CLI::App& app, const GlobalOptions& options, Action& action) {
   auto token_args = std::make_shared<ProviderArgs>();
-  CLI::App* token = app.add_subcommand("token", "Fetch a token with the client credentials grant and print it");
+  CLI::App* token = app.add_subcommand(
+      "token", "Fetch a client-credentials token (token PROVIDER ...) or a stored integration's (token get ...)");
   add_provider_options(token, *token_args, false);
   add_token_get(token, options, action);
   token->callback([&options, &action, token, token_args] {

@@ -19,6 +19,10 @@ done
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# A sanitized Tessera needs sanitized programs around it (the runtime must come first).
+if grep -q '^TESSERA_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
+  launcher+=(-DCMAKE_CXX_FLAGS="-fsanitize=address,undefined" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined")
+fi
 cmake -S "$src/examples/acme-provider" -B "$work/acme" -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" > "$work/configure.log" 2>&1 \
   || { cat "$work/configure.log"; fail "configure of the example"; }
