@@ -34,7 +34,7 @@ asan: bootstrap
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest -j $(JOBS) --output-on-failure
 
-# Measure start-up work and record the figures in docs/performance.md.
+# Measure Tessera's own work and record the figures in docs/performance.md.
 bench: build
 	$(BUILD_DIR)/bin/tessera_bench --write docs/performance.md
 

@@ -1,7 +1,9 @@
-// How long start-up work takes: reading a plugin's manifest from its file, loading the
-// built-in plugins into a registry, looking providers up, and deriving custom provider ids.
+// How long Tessera's own work takes: reading a plugin's manifest from its file, loading the
+// built-in plugins, looking providers up, deriving custom provider ids, sealing secrets,
+// and handing out a fresh access token from the SQLite store.
 //
 //   tessera_bench [--quick] [--write docs/performance.md]
+#include <stdlib.h>
 #include <sys/utsname.h>
 #include <algorithm>
 #include <chrono>
@@ -12,8 +14,10 @@
 #include <vector>
 
 #include "tessera/core/custom_provider_id.hpp"
+#include "tessera/core/integrations.hpp"
 #include "tessera/core/plugin_loader.hpp"
 #include "tessera/core/plugin_manifest.hpp"
+#include "tessera/core/runtime.hpp"
 
 namespace fs = std::filesystem;
 using namespace tessera::core;
@@ -67,19 +71,20 @@ int main(int argc, char** argv) {
     }
   }
   const std::size_t scale = quick ? 1 : 100;
-  const fs::path dir = TESSERA_BENCH_PLUGIN_DIR;
+  Runtime runtime;
+  const fs::path plugin_dir = TESSERA_BENCH_PLUGIN_DIR;
 
   std::vector<Figure> figures;
   figures.push_back(
       measure("read the manifest of tessera_provider_microsoft.so (ELF section, no dlopen)", 20 * scale, [&] {
-        if (!read_plugin_manifest(dir / "tessera_provider_microsoft.so").manifest) std::abort();
+        if (!read_plugin_manifest(plugin_dir / "tessera_provider_microsoft.so").manifest) std::abort();
       }));
   figures.push_back(measure("load the 6 built-in plugins (25 providers) into a new registry", 2 * scale, [&] {
     ProviderRegistry registry;
-    if (load_plugins({dir}, registry).count(PluginStatus::loaded) != 6) std::abort();
+    if (load_plugins({plugin_dir}, registry).count(PluginStatus::loaded) != 6) std::abort();
   }));
   ProviderRegistry registry;
-  load_plugins({dir}, registry);
+  load_plugins({plugin_dir}, registry);
   figures.push_back(measure("find (provider_id, grant_type) in the registry", 1000 * scale, [&] {
     if (!registry.find({"microsoft_teams", tessera::sdk::GrantType::client_credentials})) std::abort();
   }));
@@ -88,6 +93,34 @@ int main(int argc, char** argv) {
       std::abort();
   }));
 
+  const KeyRing ring({std::array<unsigned char, 32>{1, 2, 3}});
+  const SecretSlot slot{"integrations", "acme/github/authorization_code", "access_token"};
+  const std::string token(40, 't');
+  figures.push_back(measure("seal and open a 40-byte token (AES-256-GCM)", 1000 * scale, [&] {
+    if (ring.open(ring.seal(token, slot), slot) != token) std::abort();
+  }));
+
+  char dir_template[] = "/tmp/tessera-bench-XXXXXX";
+  const fs::path dir = ::mkdtemp(dir_template);
+  {
+    auto store = open_sqlite_store(dir / "bench.db", ring);
+    store->create_workspace("acme", "bench");
+    const IntegrationKey key{"acme", "github", tessera::sdk::GrantType::authorization_code};
+    tessera::sdk::ProviderConfig config;
+    config.client_id = "client";
+    config.client_secret = "secret";
+    store->save_configuration(key, config, {"acme", "bench", "", "", "", "", {}});
+    store->save_tokens(key, {token, std::string("refresh"), "Bearer", std::nullopt, {"repo"}, "user"}, "",
+                       {"acme", "bench", "", "", "", "", {}});
+    HttpClient http;
+    OAuthEngine engine(http);
+    IntegrationService service(*store, registry, engine);
+    figures.push_back(measure("access_token of a fresh integration (SQLite read, 3 secrets opened)", 100 * scale, [&] {
+      if (service.access_token(key).token != token) std::abort();
+    }));
+  }
+  fs::remove_all(dir);
+
   std::printf("%-80s %10s %10s %10s\n", "operation", "n", "median us", "p90 us");
   for (const auto& f : figures)
     std::printf("%-80s %10zu %10.2f %10.2f\n", f.what.c_str(), f.iterations, f.median_us, f.p90_us);
@@ -95,7 +128,7 @@ int main(int argc, char** argv) {
   if (!write_to.empty()) {
     std::ofstream out(write_to);
     out << "# Performance\n\n"
-        << "Figures written by `make bench` (`bench/plugin_loading_bench.cpp`): each operation runs once to warm up,\n"
+        << "Figures written by `make bench` (`bench/tessera_bench.cpp`): each operation runs once to warm up,\n"
         << "then n times in each of 7 "
         << "rounds; the table gives the median and 90th percentile of the per-operation time over the rounds.\n"
         << "Plugins are opened with RTLD_NODELETE, so after the warm-up, loading measures the manifest\n"
