@@ -354,6 +354,7 @@ TEST_CASE("every fault mode yields its error class, and nothing hangs or leaks a
     CHECK_THAT(e.what(), Catch::Contains(k.says) && Catch::Contains("provider jamf") &&
                              Catch::Contains(lb.server.endpoint("/token")));
     CHECK_THAT(e.what(), !Catch::Contains("secret-1") && !Catch::Contains("secret=shh"));
+    CHECK_THAT(e.description(), !Catch::Contains("secret-1"));
     if (k.fault == std::string("rate_limited")) CHECK(e.retry_after() == std::chrono::seconds(1));
   }
 

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <ctime>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "oauth/jwt.hpp"
@@ -292,6 +293,7 @@ class Exchange {
   }
 
   HttpResponse post(const std::string& endpoint, const sdk::Params& form, const Headers& headers) const {
+    remember_secrets(form);
     HttpRequest request{"POST", endpoint, headers, form_encode(form), false};
     try {
       return http_.send(request);
@@ -303,9 +305,31 @@ class Exchange {
   [[noreturn]] void fail(const std::string& endpoint, ErrorCode code, const std::string& what, std::string error = {},
                          std::string description = {}, long status = 0,
                          std::optional<std::chrono::seconds> retry_after = std::nullopt) const {
-    std::string message = provider_name(provider_) + ": " + endpoint_for_messages(endpoint) + " " + what;
+    std::string message = provider_name(provider_) + ": " + endpoint_for_messages(endpoint) + " " + redact(what);
     if (auto advice = advice_for(code); !advice.empty()) message += " (" + advice + ")";
-    throw OAuthError(code, message, std::move(error), std::move(description), status, retry_after);
+    throw OAuthError(code, message, redact(std::move(error)), redact(std::move(description)), status, retry_after);
+  }
+
+  // A server may echo what it was sent (a careless error_description); none of the secrets
+  // of this exchange may reach a message, raw or form-encoded.
+  void remember_secrets(const sdk::Params& form) const {
+    static const std::set<std::string_view> kSecretFields{
+        "client_secret", "code", "code_verifier", "refresh_token", "assertion", "client_assertion", "token"};
+    auto remember = [&](const std::string& value) {
+      if (value.size() < 4) return;
+      secrets_.push_back(value);
+      secrets_.push_back(form_escape(value));
+    };
+    for (const auto& [k, v] : form)
+      if (kSecretFields.count(k)) remember(v);
+    if (config_.client_secret) remember(*config_.client_secret);
+  }
+
+  std::string redact(std::string text) const {
+    for (const auto& secret : secrets_)
+      for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+        text.replace(at, secret.size(), "[redacted]");
+    return text;
   }
 
   // Classifies a non-2xx answer; never returns.
@@ -371,6 +395,7 @@ class Exchange {
   const RegisteredProvider& provider_;
   const sdk::ProviderConfig& config_;
   Endpoints endpoints_;
+  mutable std::vector<std::string> secrets_;
 };
 
 // Runs `attempt` until it succeeds, fails for good, or the policy's attempts are used up.

@@ -154,7 +154,7 @@ class Server {
     return fault_;
   }
 
-  std::optional<Response> fault_response(const std::string& fault, const Request&) {
+  std::optional<Response> fault_response(const std::string& fault, const Request& req) {
     if (fault == "invalid_grant")
       return oauth_error(http::status::bad_request, "invalid_grant", "The grant has expired");
     if (fault == "invalid_client") {
@@ -174,6 +174,8 @@ class Server {
     if (fault == "malformed_json") return text(http::status::ok, "{\"access_token\": \"at\", ", "application/json");
     if (fault == "not_a_token") return json_response(http::status::ok, json::object{{"token_type", "Bearer"}});
     if (fault == "empty_error_400") return text(http::status::bad_request, "");
+    if (fault == "echo")  // a careless server that quotes the request back
+      return oauth_error(http::status::bad_request, "invalid_request", "could not parse " + std::string(req.body()));
     if (fault == "redirect") {
       Response r = text(http::status::found, "");
       r.set(http::field::location, base_url + "/elsewhere?secret=shh");
