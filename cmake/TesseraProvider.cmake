@@ -12,6 +12,17 @@ function(tessera_add_provider vendor)
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "tessera_add_provider(${vendor}): SOURCES is required")
   endif()
+  if(DEFINED TESSERA_CXX_COMPILER_ID)
+    string(REGEX MATCH "^[0-9]+" tessera_major "${TESSERA_CXX_COMPILER_VERSION}")
+    string(REGEX MATCH "^[0-9]+" our_major "${CMAKE_CXX_COMPILER_VERSION}")
+    if(NOT CMAKE_CXX_COMPILER_ID STREQUAL TESSERA_CXX_COMPILER_ID OR NOT our_major STREQUAL tessera_major)
+      message(FATAL_ERROR
+        "tessera_add_provider(${vendor}): this project compiles with ${CMAKE_CXX_COMPILER_ID} ${our_major}, but "
+        "Tessera was built with ${TESSERA_CXX_COMPILER_ID} ${tessera_major}. A plugin must use the same compiler "
+        "family and major version, or Tessera rejects it (abi_mismatch). Configure with "
+        "-DCMAKE_CXX_COMPILER=<a ${TESSERA_CXX_COMPILER_ID} ${tessera_major} compiler>.")
+    endif()
+  endif()
   set(target tessera_provider_${vendor})
   add_library(${target} MODULE ${ARG_SOURCES})
   target_link_libraries(${target} PRIVATE tessera::sdk)

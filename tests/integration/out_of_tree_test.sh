@@ -19,6 +19,9 @@ done
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# Plugins must be built with Tessera's compiler; use the one of the build under test.
+compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
+[[ -n $compiler ]] && launcher+=(-DCMAKE_CXX_COMPILER="$compiler")
 # A sanitized Tessera needs sanitized programs around it (the runtime must come first).
 if grep -q '^TESSERA_SANITIZE:BOOL=ON' "$build/CMakeCache.txt"; then
   launcher+=(-DCMAKE_CXX_FLAGS="-fsanitize=address,undefined" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined")
@@ -28,6 +31,16 @@ cmake -S "$src/examples/acme-provider" -B "$work/acme" -DCMAKE_PREFIX_PATH="$pre
   || { cat "$work/configure.log"; fail "configure of the example"; }
 cmake --build "$work/acme" > "$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build of the example"; }
 [[ -f $work/acme/tessera_provider_acme.so ]] || fail "no tessera_provider_acme.so"
+
+# Another compiler family is refused when the plugin is configured, not when it is loaded.
+if "$compiler" --version | head -n 1 | grep -q clang; then other=g++; else other=clang++; fi
+if command -v "$other" > /dev/null; then
+  if cmake -S "$src/examples/acme-provider" -B "$work/acme-other" -DCMAKE_PREFIX_PATH="$prefix" \
+       -DCMAKE_CXX_COMPILER="$other" > "$work/other.log" 2>&1; then
+    fail "configuring a plugin with $other against a Tessera built with $compiler succeeded"
+  fi
+  tr -s " \n" " " < "$work/other.log" | grep -q "same compiler family" || { cat "$work/other.log"; fail "no clear message about the compiler"; }
+fi
 
 # The installed host, pointed at the build directory.
 out=$(env -u TESSERA_PLUGIN_PATH "$prefix/bin/tessera" --plugin-dir "$work/acme" plugins list --json)
