@@ -23,14 +23,14 @@ std::string version_string(sdk::SdkVersion v) {
   return std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.patch);
 }
 
-// "boost::dll::shared_library::load() failed (dlerror system message: X)" -> "X"
+// "boost::dll::shared_library::load() failed (dlerror system message: X): Bad file descriptor" -> "X"
 std::string dlerror_text(const std::string& what) {
   const std::string marker = "dlerror system message: ";
   auto pos = what.find(marker);
   if (pos == std::string::npos) return what;
-  std::string text = what.substr(pos + marker.size());
-  if (!text.empty() && text.back() == ')') text.pop_back();
-  return text;
+  const auto start = pos + marker.size();
+  const auto end = what.rfind(')');
+  return end == std::string::npos || end < start ? what.substr(start) : what.substr(start, end - start);
 }
 
 void reject(PluginReport& report, std::string reason, std::string message) {
