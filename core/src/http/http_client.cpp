@@ -351,7 +351,11 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
 }
 
 std::optional<std::vector<std::pair<std::string, std::string>>> form_decode(std::string_view text) {
-  auto parsed = boost::urls::parse_query(text);
+  // Boost.URL 1.81's parse_query rebuilds its view from the pointer alone (strlen): given a
+  // view into a longer buffer it reads, and parses, past the end. A terminated copy keeps it
+  // within what we were given.
+  const std::string terminated(text);
+  auto parsed = boost::urls::parse_query(terminated);
   if (!parsed) return std::nullopt;
   boost::urls::encoding_opts opts;
   opts.space_as_plus = true;

@@ -1,5 +1,6 @@
 // The endpoint policy on literal URLs, and form encoding (RFC 6749 appendix B).
 #include <catch2/catch.hpp>
+#include <memory>
 
 #include "tessera/core/http.hpp"
 
@@ -63,4 +64,17 @@ TEST_CASE("form encoding per RFC 6749 appendix B") {
   REQUIRE(decoded);
   CHECK(*decoded == std::vector<std::pair<std::string, std::string>>{{"a", "1"}, {"b", "x y+z"}, {"c", ""}, {"d", ""}});
   CHECK_FALSE(form_decode("a=%zz"));
+}
+
+TEST_CASE("form decoding reads nothing past the end of the text it is given") {
+  const std::string buffer = "a=1&b=2";
+  auto decoded = form_decode(std::string_view(buffer).substr(0, 3));
+  REQUIRE(decoded);
+  CHECK(*decoded == std::vector<std::pair<std::string, std::string>>{{"a", "1"}});
+  const std::string longer = "state=abc123";
+  auto cut = form_decode(std::string_view(longer).substr(0, 9));
+  REQUIRE(cut);
+  CHECK(*cut == std::vector<std::pair<std::string, std::string>>{{"state", "abc"}});
+  const std::unique_ptr<char[]> unterminated(new char[1]{'x'});
+  CHECK(form_decode(std::string_view(unterminated.get(), 1))->size() == 1);
 }
