@@ -20,6 +20,13 @@ ProcessResult tessera_cli(std::vector<std::string> args, ProcessOptions options 
   return run_process(args, options);
 }
 
+// The authorization URL a `tessera authorize` or `integrations connect` prints on stderr.
+std::string authorization_url_of(tessera::test::ChildProcess& cli) {
+  while (auto line = cli.read_line(std::chrono::seconds(20), tessera::test::ChildProcess::Stream::err))
+    if (line->rfind("http", 0) == 0) return *line;
+  return {};
+}
+
 boost::json::value json_of(const ProcessResult& r) {
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -186,13 +193,7 @@ TEST_CASE("tessera authorize completes through a loopback redirect") {
        "--authorization-endpoint", server.endpoint("/authorize"), "--token-endpoint", server.endpoint("/token"),
        "--insecure-dev-endpoints", "--json", "--show-secrets", "--wait-seconds", "60"},
       {{"TESSERA_PLUGIN_PATH", std::nullopt}});
-  std::string url;
-  while (auto line = cli.read_line(std::chrono::seconds(20), tessera::test::ChildProcess::Stream::err)) {
-    if (line->rfind("http", 0) == 0) {
-      url = *line;
-      break;
-    }
-  }
+  const std::string url = authorization_url_of(cli);
   REQUIRE_THAT(url, Catch::StartsWith(server.endpoint("/authorize?")));
 
   // The browser: the authorization server redirects to the CLI's loopback listener.
@@ -292,12 +293,7 @@ TEST_CASE("integrations connect completes the authorization code flow through a 
                             "--token-endpoint", server.endpoint("/token")}))
               .exit_code == 0);
   tessera::test::ChildProcess connect(base({"integrations", "connect", "acme", "github", "--wait-seconds", "60"}), env);
-  std::string url;
-  while (auto line = connect.read_line(std::chrono::seconds(20), tessera::test::ChildProcess::Stream::err))
-    if (line->rfind("http", 0) == 0) {
-      url = *line;
-      break;
-    }
+  const std::string url = authorization_url_of(connect);
   REQUIRE_THAT(url, Catch::StartsWith(server.endpoint("/authorize?")));
   auto approve = server.http().send({"GET", url, {}, "", false});
   REQUIRE(approve.status == 302);
