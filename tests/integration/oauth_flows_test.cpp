@@ -557,3 +557,32 @@ TEST_CASE("every built-in provider completes its flow against the loopback serve
   }
   CHECK(flows == 25);
 }
+
+TEST_CASE("proxy variables are honoured, and no_proxy bypasses the proxy") {
+  Loopback lb;
+  const auto& p = builtin("jamf", sdk::GrantType::client_credentials);
+  auto c = lb.config();
+  c.values["instance"] = "acme";
+  // The loopback server doubles as the forward proxy: requests it receives in absolute form
+  // are counted as proxied.
+  struct Env {
+    const char* name;
+    ~Env() { ::unsetenv(name); }
+  };
+  Env http_proxy{"http_proxy"}, no_proxy{"no_proxy"};
+  ::setenv("http_proxy", lb.server.url().c_str(), 1);
+  HttpOptions from_env = tessera::test::loopback_http_options();
+  from_env.https_proxy = from_env.http_proxy = from_env.no_proxy = std::nullopt;  // read the environment
+  {
+    HttpClient proxied(from_env);
+    OAuthEngine(proxied).client_credentials(p, c);
+    CHECK(lb.server.count("proxied") == 1);
+  }
+  ::setenv("no_proxy", "localhost,127.0.0.1", 1);
+  {
+    HttpClient bypassed(from_env);
+    OAuthEngine(bypassed).client_credentials(p, c);
+    CHECK(lb.server.count("proxied") == 1);
+  }
+  CHECK(lb.server.count("/token") == 2);
+}

@@ -12,6 +12,8 @@
 //   GET  /.well-known/oauth-authorization-server   RFC 8414 metadata
 //   POST /_control                          JSON settings: clients, faults, rotation, ... (see apply_control)
 //   GET  /_control                          JSON state: request counters, last requests, revoked tokens
+// It also answers absolute-form requests, as a forward proxy for plain http would (counted
+// as "proxied").
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -81,9 +83,17 @@ class Server {
 
   Response handle(const Request& req) {
     std::string target(req.target());
+    // Absolute-form ("GET http://host/path"): we are being used as a forward proxy for
+    // plain http; serve the request ourselves and count it.
+    const bool proxied = target.rfind("http://", 0) == 0;
+    if (proxied) {
+      auto slash = target.find('/', 7);
+      target = slash == std::string::npos ? "/" : target.substr(slash);
+    }
     std::string path = target.substr(0, target.find('?'));
     std::string query = target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1);
     std::unique_lock lock(mutex_);
+    if (proxied) ++counters_["proxied"];
     if (path == "/_control") return control(req);
     ++counters_[path];
     record(path, req, query);
