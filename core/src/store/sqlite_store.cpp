@@ -491,17 +491,15 @@ WHERE workspace = ?1 AND id = ?2 AND grant_type = ?3)sql");
                               const AuditEvent& audit) override {
     bool deleted = false;
     write([&] {
-      for (const char* table : {"integrations", "custom_providers"}) {
-        SQLite::Statement q(db_, std::string("DELETE FROM ") + table +
-                                     (std::string(table) == "integrations"
-                                          ? " WHERE workspace = ? AND provider_id = ? AND grant_type = ?"
-                                          : " WHERE workspace = ? AND id = ? AND grant_type = ?"));
+      auto run = [&](const char* sql) {
+        SQLite::Statement q(db_, sql);
         q.bind(1, workspace);
         q.bind(2, id);
         q.bind(3, std::string(sdk::to_string(grant)));
-        int n = q.exec();
-        if (std::string(table) == "custom_providers") deleted = n == 1;
-      }
+        return q.exec();
+      };
+      run("DELETE FROM integrations WHERE workspace = ? AND provider_id = ? AND grant_type = ?");
+      deleted = run("DELETE FROM custom_providers WHERE workspace = ? AND id = ? AND grant_type = ?") == 1;
       if (deleted) insert_audit(audit);
     });
     return deleted;
